@@ -1,0 +1,631 @@
+/*
+ * qemuutil: AioContext lifecycle, bottom halves, aio_notify() and the
+ * GSource glue.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * Bottom halves are lock-free: any thread pushes a BH on ctx->bh_list with
+ * an atomic flag word deciding who links it; the home thread detaches the
+ * whole list at once (aio_bh_poll()).  aio_notify() wakes the home thread,
+ * and uses ctx->notify_me to skip the eventfd write when the home thread is
+ * certain to look for work before it sleeps.
+ *
+ * Not here yet: the coroutine scheduling half (aio_co_schedule(),
+ * aio_co_wake(), aio_co_enter(), aio_co_reschedule_self() and the
+ * co_schedule BH) and the thread pool (aio_get_thread_pool()) come with the
+ * coroutine and main-loop issues.
+ */
+#include "qemu/osdep.h"
+#include "qapi/error.h"
+#include "block/aio.h"
+#include "block/graph-lock.h"
+#include "qemu/main-loop.h"
+#include "qemu/atomic.h"
+#include "qemu/lockcnt.h"
+#include "qemu/rcu_queue.h"
+#include "qemu/coroutine-tls.h"
+
+/* ------------------------------------------------------------------ */
+/* Bottom halves                                                       */
+/* ------------------------------------------------------------------ */
+
+/*
+ * QEMUBH.flags.  PENDING means "linked on a BH list, not yet taken by
+ * aio_bh_poll()"; the others say what to do when it is taken.
+ */
+enum {
+    BH_PENDING   = 1 << 0,  /* on ctx->bh_list or a slice */
+    BH_SCHEDULED = 1 << 1,  /* run the callback */
+    BH_DELETED   = 1 << 2,  /* free without running */
+    BH_ONESHOT   = 1 << 3,  /* free after running */
+    BH_IDLE      = 1 << 4,  /* not progress; may wait up to 10 ms */
+};
+
+/* Flags taken off a BH when aio_bh_poll() detaches it. */
+#define BH_CLEARED_ON_TAKE (BH_PENDING | BH_SCHEDULED | BH_IDLE)
+
+/* Idle BHs run at least this often even when nothing else wakes the loop. */
+#define BH_IDLE_TIMEOUT_NS (10 * SCALE_MS)
+
+struct QEMUBH {
+    AioContext *ctx;
+    QEMUBHFunc *cb;
+    void *opaque;
+    const char *name;
+    MemReentrancyGuard *reentrancy_guard;
+    /* Link on ctx->bh_list or a slice; written by whoever set PENDING. */
+    QSLIST_ENTRY(QEMUBH) next;
+    /* BH_* bits; atomic read-modify-write from any thread. */
+    unsigned flags;
+};
+
+/*
+ * Add @set to @bh's flags and make sure it is queued.  Thread-safe.  The
+ * thread that turns PENDING on is the only one allowed to link the BH, so
+ * a BH is never on two lists; the full barrier of the fetch_or pairs with
+ * the fetch_and in bh_take(), which clears PENDING only after unlinking.
+ */
+static void bh_enqueue(QEMUBH *bh, unsigned set)
+{
+    AioContext *ctx = bh->ctx;
+    unsigned before = qatomic_fetch_or(&bh->flags, BH_PENDING | set);
+
+    if (!(before & BH_PENDING)) {
+        /*
+         * Publishing the BH pairs with QSLIST_MOVE_ATOMIC in aio_bh_poll():
+         * whatever the scheduler wrote before is visible to the callback,
+         * and we read ctx above, before the BH could run and be freed.
+         */
+        QSLIST_INSERT_HEAD_ATOMIC(&ctx->bh_list, bh, next);
+    }
+    aio_notify(ctx);
+}
+
+/*
+ * Detach the first BH of @list and return it with the flags it had.  Only
+ * the home thread calls it, on lists it detached (or at finalize).
+ */
+static QEMUBH *bh_take(BHList *list, unsigned *flags)
+{
+    QEMUBH *bh = QSLIST_FIRST_RCU(list);
+
+    if (bh) {
+        QSLIST_REMOVE_HEAD(list, next);
+        /* Unlinked before PENDING drops: pairs with bh_enqueue(). */
+        *flags = qatomic_fetch_and(&bh->flags, ~BH_CLEARED_ON_TAKE);
+    }
+    return bh;
+}
+
+static QEMUBH *bh_alloc(AioContext *ctx, QEMUBHFunc *cb, void *opaque,
+                        const char *name, MemReentrancyGuard *guard)
+{
+    QEMUBH *bh = g_new0(QEMUBH, 1);
+
+    bh->ctx = ctx;
+    bh->cb = cb;
+    bh->opaque = opaque;
+    bh->name = name;
+    bh->reentrancy_guard = guard;
+    return bh;
+}
+
+/* The BH frees itself after running (BH_ONESHOT). */
+void aio_bh_schedule_oneshot_full(AioContext *ctx, QEMUBHFunc *cb,
+                                  void *opaque, const char *name)
+{
+    bh_enqueue(bh_alloc(ctx, cb, opaque, name, NULL),
+               BH_SCHEDULED | BH_ONESHOT);
+}
+
+QEMUBH *aio_bh_new_full(AioContext *ctx, QEMUBHFunc *cb, void *opaque,
+                        const char *name,
+                        MemReentrancyGuard *reentrancy_guard)
+{
+    return bh_alloc(ctx, cb, opaque, name, reentrancy_guard);
+}
+
+void aio_bh_call(QEMUBH *bh)
+{
+    /* Copy the guard: the callback may free @bh. */
+    MemReentrancyGuard *guard = bh->reentrancy_guard;
+    bool was_engaged = false;
+
+    if (guard) {
+        was_engaged = guard->engaged_in_io;
+        guard->engaged_in_io = true;
+    }
+    bh->cb(bh->opaque);
+    if (guard) {
+        guard->engaged_in_io = was_engaged;
+    }
+}
+
+int aio_bh_poll(AioContext *ctx)
+{
+    BHListSlice mine;
+    BHListSlice *slice;
+    int progress = 0;
+
+    /*
+     * Take everything scheduled so far (pairs with the atomic insertion in
+     * bh_enqueue()).  BHs scheduled from now on go to the fresh bh_list and
+     * wait for the next call, so a BH that reschedules itself cannot keep
+     * this loop (and the fd handlers behind it) busy forever.
+     */
+    QSLIST_MOVE_ATOMIC(&mine.bh_list, &ctx->bh_list);
+
+    /*
+     * The slice lives on our stack but is reachable from ctx while we run:
+     * a nested aio_bh_poll() (from a nested aio_poll() in a callback)
+     * drains the outer slices first, and the loop below only returns once
+     * the queue is empty again, so no dangling pointer survives us.
+     */
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdangling-pointer"
+    QSIMPLEQ_INSERT_TAIL(&ctx->bh_slice_list, &mine, next);
+#pragma GCC diagnostic pop
+#else
+    QSIMPLEQ_INSERT_TAIL(&ctx->bh_slice_list, &mine, next);
+#endif
+
+    while ((slice = QSIMPLEQ_FIRST(&ctx->bh_slice_list)) != NULL) {
+        unsigned flags;
+        QEMUBH *bh = bh_take(&slice->bh_list, &flags);
+
+        if (!bh) {
+            QSIMPLEQ_REMOVE_HEAD(&ctx->bh_slice_list, next);
+            continue;
+        }
+        if ((flags & (BH_SCHEDULED | BH_DELETED)) == BH_SCHEDULED) {
+            if (!(flags & BH_IDLE)) {
+                progress = 1;
+            }
+            aio_bh_call(bh);
+        }
+        /* Deleted, or one-shot and done: nobody may touch it again. */
+        if ((flags & BH_ONESHOT) || (flags & BH_DELETED)) {
+            g_free(bh);
+        }
+    }
+    return progress;
+}
+
+void qemu_bh_schedule(QEMUBH *bh)
+{
+    bh_enqueue(bh, BH_SCHEDULED);
+}
+
+void qemu_bh_schedule_idle(QEMUBH *bh)
+{
+    bh_enqueue(bh, BH_SCHEDULED | BH_IDLE);
+}
+
+void qemu_bh_cancel(QEMUBH *bh)
+{
+    /* Stays queued if it was; aio_bh_poll() then just drops it. */
+    qatomic_and(&bh->flags, ~BH_SCHEDULED);
+}
+
+void qemu_bh_delete(QEMUBH *bh)
+{
+    /* The BH is freed by the aio_bh_poll() that takes it. */
+    bh_enqueue(bh, BH_DELETED);
+}
+
+/* True if a BH on @list would run; sets *idle_only if only idle ones do. */
+static bool bh_list_has_work(BHList *list, bool *idle_seen)
+{
+    QEMUBH *bh;
+
+    QSLIST_FOREACH_RCU(bh, list, next) {
+        unsigned flags = qatomic_load_acquire(&bh->flags);
+
+        if ((flags & (BH_SCHEDULED | BH_DELETED)) != BH_SCHEDULED) {
+            continue;
+        }
+        if (!(flags & BH_IDLE)) {
+            return true;
+        }
+        *idle_seen = true;
+    }
+    return false;
+}
+
+/* True if any scheduled, non-idle BH is queued; notes idle ones. */
+static bool bhs_have_work(AioContext *ctx, bool *idle_seen)
+{
+    BHListSlice *slice;
+
+    if (bh_list_has_work(&ctx->bh_list, idle_seen)) {
+        return true;
+    }
+    QSIMPLEQ_FOREACH(slice, &ctx->bh_slice_list, next) {
+        if (bh_list_has_work(&slice->bh_list, idle_seen)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+int64_t aio_compute_timeout(AioContext *ctx)
+{
+    bool idle_seen = false;
+    int64_t deadline;
+
+    if (bhs_have_work(ctx, &idle_seen)) {
+        return 0;
+    }
+    deadline = timerlistgroup_deadline_ns(&ctx->tlg);
+    if (deadline == 0) {
+        return 0;
+    }
+    return qemu_soonest_timeout(idle_seen ? BH_IDLE_TIMEOUT_NS : -1,
+                                deadline);
+}
+
+/* ------------------------------------------------------------------ */
+/* aio_notify                                                          */
+/* ------------------------------------------------------------------ */
+
+void aio_notify(AioContext *ctx)
+{
+    /*
+     * What the caller queued (a BH, a timer) before notified: pairs with
+     * the smp_mb() in aio_notify_accept().
+     */
+    smp_wmb();
+    qatomic_set(&ctx->notified, true);
+
+    /*
+     * notified before notify_me: pairs with the smp_mb() after notify_me is
+     * raised in aio_poll() and in aio_ctx_prepare().  Either they see
+     * notified (and do not sleep), or we see their notify_me and kick.
+     */
+    smp_mb();
+    if (qatomic_read(&ctx->notify_me) != 0) {
+        /* Somebody may sleep on the eventfd (aio_poll or glib). */
+        event_notifier_set(&ctx->notifier);
+    }
+}
+
+/* Home thread: called right before looking for work. */
+void aio_notify_accept(AioContext *ctx)
+{
+    qatomic_set(&ctx->notified, false);
+
+    /*
+     * Clear notified before looking at BH flags and the like, so a
+     * notification that comes after the look is not lost: pairs with the
+     * smp_wmb() in aio_notify().
+     */
+    smp_mb();
+}
+
+/* Timer lists of the context kick the context when the head changes. */
+static void aio_timerlist_notify(void *opaque, QEMUClockType type)
+{
+    aio_notify(opaque);
+}
+
+/* fd path of the context's own notifier: drain it; never progress. */
+static void ctx_notifier_read(EventNotifier *e)
+{
+    event_notifier_test_and_clear(e);
+}
+
+/*
+ * Userspace-poll path of the context's own notifier, so that a context
+ * whose handlers can all be polled never needs a system call to notice
+ * aio_notify().  A plain read suffices: aio_notify_accept() orders the
+ * loop against the producers.
+ */
+static bool ctx_notifier_poll(void *opaque)
+{
+    AioContext *ctx = container_of(opaque, AioContext, notifier);
+
+    return qatomic_read(&ctx->notified);
+}
+
+static void ctx_notifier_poll_ready(EventNotifier *e)
+{
+    /* Waking the loop was the whole point. */
+}
+
+/* ------------------------------------------------------------------ */
+/* GSource                                                             */
+/* ------------------------------------------------------------------ */
+
+static gboolean aio_ctx_prepare(GSource *source, gint *timeout)
+{
+    AioContext *ctx = (AioContext *)source;
+
+    /* Bit 0: glib may be about to sleep on our fds; aio_notify must kick. */
+    qatomic_set(&ctx->notify_me, qatomic_read(&ctx->notify_me) | 1);
+
+    /*
+     * notify_me before reading BH flags and timers: pairs with the smp_mb()
+     * in aio_notify().
+     */
+    smp_mb();
+
+    *timeout = qemu_timeout_ns_to_ms(aio_compute_timeout(ctx));
+    if (aio_prepare(ctx)) {
+        *timeout = 0;
+    }
+    return *timeout == 0;
+}
+
+static gboolean aio_ctx_check(GSource *source)
+{
+    AioContext *ctx = (AioContext *)source;
+    bool idle_seen = false;
+
+    /*
+     * glib has finished waiting; the timeout computed in prepare() has been
+     * used, so bit 0 can drop (release store orders it after that).
+     */
+    qatomic_store_release(&ctx->notify_me, qatomic_read(&ctx->notify_me) & ~1);
+    aio_notify_accept(ctx);
+
+    if (bhs_have_work(ctx, &idle_seen) || idle_seen) {
+        return true;
+    }
+    return aio_pending(ctx) || timerlistgroup_deadline_ns(&ctx->tlg) == 0;
+}
+
+static gboolean aio_ctx_dispatch(GSource *source, GSourceFunc callback,
+                                 gpointer user_data)
+{
+    AioContext *ctx = (AioContext *)source;
+
+    if (callback) {
+        fprintf(stderr, "AioContext GSource: g_source_set_callback() is "
+                "not supported on an AioContext\n");
+        abort();
+    }
+    aio_dispatch(ctx);
+    return G_SOURCE_CONTINUE;
+}
+
+static void aio_ctx_finalize(GSource *source)
+{
+    AioContext *ctx = (AioContext *)source;
+    unsigned flags;
+    QEMUBH *bh;
+
+    if (!ctx->fdmon_ops) {
+        /* aio_context_new() failed before the context was set up. */
+        return;
+    }
+
+    /* The I/O engines go first: they may still own handlers and BHs. */
+#ifdef CONFIG_LINUX_AIO
+    if (ctx->linux_aio) {
+        struct LinuxAioState *engine = ctx->linux_aio;
+
+        ctx->linux_aio = NULL;
+        laio_detach_aio_context(engine, ctx);
+        laio_cleanup(engine);
+    }
+#endif
+#ifdef CONFIG_LINUX_IO_URING
+    if (ctx->linux_io_uring) {
+        LuringState *engine = ctx->linux_io_uring;
+
+        ctx->linux_io_uring = NULL;
+        luring_detach_aio_context(engine, ctx);
+        luring_cleanup(engine);
+    }
+#endif
+
+    assert(QSLIST_EMPTY(&ctx->scheduled_coroutines));
+    if (ctx->co_schedule_bh) {
+        qemu_bh_delete(ctx->co_schedule_bh);
+    }
+
+    /* Finalizing from inside aio_bh_poll() would free a running loop. */
+    assert(QSIMPLEQ_EMPTY(&ctx->bh_slice_list));
+
+    while ((bh = bh_take(&ctx->bh_list, &flags)) != NULL) {
+        /*
+         * Every BH of a dying context must have been deleted: one still
+         * queued means somebody expects it to run, which would now hang or
+         * leak.  Fix its owner's lifecycle.
+         */
+        if (!(flags & BH_DELETED)) {
+            fprintf(stderr, "aio_context_unref: BH '%s' leaked (not "
+                    "deleted before its AioContext was finalized), "
+                    "aborting\n", bh->name);
+            abort();
+        }
+        g_free(bh);
+    }
+
+    /* Our own notifier is the last handler left. */
+    aio_set_event_notifier(ctx, &ctx->notifier, NULL, NULL, NULL);
+    event_notifier_cleanup(&ctx->notifier);
+
+    timerlistgroup_deinit(&ctx->tlg);
+    unregister_aiocontext(ctx);
+    aio_context_destroy(ctx);
+    qemu_lockcnt_destroy(&ctx->list_lock);
+    qemu_rec_mutex_destroy(&ctx->lock);
+}
+
+static GSourceFuncs aio_source_funcs = {
+    .prepare = aio_ctx_prepare,
+    .check = aio_ctx_check,
+    .dispatch = aio_ctx_dispatch,
+    .finalize = aio_ctx_finalize,
+};
+
+GSource *aio_get_g_source(AioContext *ctx)
+{
+    GSource *source = &ctx->source;
+
+    /* glib will poll our fds itself: use a monitor it can stand in for. */
+    aio_context_use_g_source(ctx);
+    return g_source_ref(source);
+}
+
+#ifdef CONFIG_LINUX_AIO
+struct LinuxAioState *aio_setup_linux_aio(AioContext *ctx, Error **errp)
+{
+    struct LinuxAioState *engine = ctx->linux_aio;
+
+    if (engine) {
+        return engine;
+    }
+    engine = laio_init(errp);
+    if (engine) {
+        laio_attach_aio_context(engine, ctx);
+        ctx->linux_aio = engine;
+    }
+    return engine;
+}
+
+/* Only valid after a successful aio_setup_linux_aio(). */
+struct LinuxAioState *aio_get_linux_aio(AioContext *ctx)
+{
+    g_assert(ctx->linux_aio != NULL);
+    return ctx->linux_aio;
+}
+#endif /* CONFIG_LINUX_AIO */
+
+#ifdef CONFIG_LINUX_IO_URING
+LuringState *aio_setup_linux_io_uring(AioContext *ctx, Error **errp)
+{
+    LuringState *engine = ctx->linux_io_uring;
+
+    if (engine) {
+        return engine;
+    }
+    engine = luring_init(errp);
+    if (engine) {
+        luring_attach_aio_context(engine, ctx);
+        ctx->linux_io_uring = engine;
+    }
+    return engine;
+}
+
+/* Only valid after a successful aio_setup_linux_io_uring(). */
+LuringState *aio_get_linux_io_uring(AioContext *ctx)
+{
+    g_assert(ctx->linux_io_uring != NULL);
+    return ctx->linux_io_uring;
+}
+#endif /* CONFIG_LINUX_IO_URING */
+
+/* ------------------------------------------------------------------ */
+/* Lifecycle                                                           */
+/* ------------------------------------------------------------------ */
+
+/* Default cap of the per-context thread pool (block/thread-pool.h). */
+#ifndef THREAD_POOL_MAX_THREADS_DEFAULT
+#define THREAD_POOL_MAX_THREADS_DEFAULT 64
+#endif
+
+AioContext *aio_context_new(Error **errp)
+{
+    AioContext *ctx;
+    int ret;
+
+    /* g_source_new() zeroes the rest of the structure. */
+    ctx = (AioContext *)g_source_new(&aio_source_funcs, sizeof(AioContext));
+
+    ret = event_notifier_init(&ctx->notifier, false);
+    if (ret < 0) {
+        error_setg_errno(errp, -ret, "Failed to initialize event notifier");
+        g_source_unref(&ctx->source);   /* finalize sees no fdmon_ops */
+        return NULL;
+    }
+
+    QSLIST_INIT(&ctx->bh_list);
+    QSIMPLEQ_INIT(&ctx->bh_slice_list);
+    QSLIST_INIT(&ctx->scheduled_coroutines);
+    qemu_lockcnt_init(&ctx->list_lock);
+    qemu_rec_mutex_init(&ctx->lock);
+    aio_context_setup(ctx);
+    /* A nested aio_poll() may run a nested glib iteration over us. */
+    g_source_set_can_recurse(&ctx->source, true);
+
+    aio_set_event_notifier(ctx, &ctx->notifier, ctx_notifier_read,
+                           ctx_notifier_poll, ctx_notifier_poll_ready);
+
+    timerlistgroup_init(&ctx->tlg, aio_timerlist_notify, ctx);
+
+    ctx->thread_pool = NULL;
+    ctx->thread_pool_min = 0;
+    ctx->thread_pool_max = THREAD_POOL_MAX_THREADS_DEFAULT;
+    ctx->poll_max_ns = 0;
+    ctx->poll_grow = 0;
+    ctx->poll_shrink = 0;
+    ctx->aio_max_batch = 0;
+
+    register_aiocontext(ctx);
+    return ctx;
+}
+
+/* The context is its GSource: its references are the GSource's. */
+void aio_context_ref(AioContext *ctx)
+{
+    g_source_ref(&ctx->source);
+}
+
+/* The last reference runs aio_ctx_finalize(). */
+void aio_context_unref(AioContext *ctx)
+{
+    g_source_unref(&ctx->source);
+}
+
+/* ------------------------------------------------------------------ */
+/* Current context                                                     */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Coroutine-safe TLS: a coroutine may move between threads, so the
+ * compiler must not cache the variable's address across a yield.
+ */
+QEMU_DEFINE_STATIC_CO_TLS(AioContext *, my_aiocontext)
+
+AioContext *qemu_get_current_aio_context(void)
+{
+    AioContext *ctx = get_my_aiocontext();
+
+    if (ctx) {
+        return ctx;
+    }
+    /* A thread holding the BQL (a vCPU, say) acts for the main loop. */
+    return bql_locked() ? qemu_get_aio_context() : NULL;
+}
+
+void qemu_set_current_aio_context(AioContext *ctx)
+{
+    if (get_my_aiocontext()) {
+        fprintf(stderr, "qemu_set_current_aio_context: this thread already "
+                "runs an AioContext; a thread can only be set once\n");
+        abort();
+    }
+    set_my_aiocontext(ctx);
+}
+
+/* ------------------------------------------------------------------ */
+/* Tuning                                                              */
+/* ------------------------------------------------------------------ */
+
+void aio_context_set_thread_pool_params(AioContext *ctx, int64_t min,
+                                        int64_t max, Error **errp)
+{
+    if (min < 0 || max <= 0 || min > max || max > INT_MAX) {
+        error_setg(errp, "bad thread-pool-min/thread-pool-max values");
+        return;
+    }
+    ctx->thread_pool_min = min;
+    ctx->thread_pool_max = max;
+    /*
+     * TODO(main-loop issue): once util/thread-pool.c exists, apply the new
+     * bounds to a running pool with thread_pool_update_params().
+     */
+}
