@@ -615,10 +615,8 @@ static void register_bh(void)
                                                peers[v]);
         BenchCase bc = {
             .group = BENCH_GROUP_BH,
-            .name = name,
-            .label = LIB_LABEL,
-            .ref = ref,
-            .fn = bh_run,
+            .name = name, .label = LIB_LABEL,
+            .ref = ref, .fn = bh_run,
             .opaque = v ? (void *)1 : NULL,
         };
         bench_register(&bc);
@@ -670,10 +668,8 @@ static void register_fds(void)
                 LIB_LABEL " %s K=%d", monitors[m], k);
             BenchCase bc = {
                 .group = BENCH_GROUP_FDS,
-                .name = name,
-                .label = label,
-                .ref = ref,
-                .fn = fd_run,
+                .name = name, .label = label,
+                .ref = ref, .fn = fd_run,
                 .opaque = &params[m][i],
             };
 
@@ -704,10 +700,8 @@ static void register_timers(void)
             "%s [qemu];peer *: arm+fire %s timers", name, count);
         BenchCase bc = {
             .group = BENCH_GROUP_TIMERS,
-            .name = name,
-            .label = LIB_LABEL,
-            .ref = ref,
-            .fn = timer_fire_run,
+            .name = name, .label = LIB_LABEL,
+            .ref = ref, .fn = timer_fire_run,
             .iters = n,
         };
 
@@ -722,10 +716,8 @@ static void register_timers(void)
             "%s [qemu];peer *: del/mod churn, %s armed", name, count);
         BenchCase bc = {
             .group = BENCH_GROUP_TIMERS,
-            .name = name,
-            .label = LIB_LABEL,
-            .ref = ref,
-            .fn = timer_churn_run,
+            .name = name, .label = LIB_LABEL,
+            .ref = ref, .fn = timer_churn_run,
             .opaque = GINT_TO_POINTER(n),
         };
 

@@ -479,11 +479,8 @@ static const PeerOps glib_ops = {
     .wake_what = "glib oneshot idle GSource on the other GMainContext",
     .fd_what = "glib g_unix_fd_source (poll)",
     .timer_what = "glib g_source_set_ready_time",
-    .bh = glib_bh,
-    .wake = glib_wake,
-    .fds = glib_fds,
-    .timer_fire = glib_timer_fire,
-    .timer_churn = glib_timer_churn,
+    .bh = glib_bh, .wake = glib_wake, .fds = glib_fds,
+    .timer_fire = glib_timer_fire, .timer_churn = glib_timer_churn,
 };
 
 /* ================================================================== */
@@ -782,10 +779,7 @@ static const PeerOps uv_ops = {
     .wake_what = "libuv uv_async_send",
     .fd_what = "libuv uv_poll_t (epoll)",
     .timer_what = "libuv uv_timer_t (ms)",
-    .bh = uv_bh,
-    .wake = uv_wake,
-    .fds = uv_fds,
-    .timer_fire = uv_timer_fire,
+    .bh = uv_bh, .wake = uv_wake, .fds = uv_fds, .timer_fire = uv_timer_fire,
     .timer_churn = uv_timer_churn,
 };
 
@@ -1120,10 +1114,7 @@ static const PeerOps ev_ops = {
     .wake_what = "libevent event_active (evthread)",
     .fd_what = "libevent EV_PERSIST event (epoll)",
     .timer_what = "libevent evtimer (precise)",
-    .bh = ev_bh,
-    .wake = ev_wake,
-    .fds = ev_fds,
-    .timer_fire = ev_timer_fire,
+    .bh = ev_bh, .wake = ev_wake, .fds = ev_fds, .timer_fire = ev_timer_fire,
     .timer_churn = ev_timer_churn,
 };
 

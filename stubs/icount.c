@@ -15,3 +15,8 @@ int64_t icount_get_raw(void)
     fprintf(stderr, "icount_get_raw: icount is not available in qemuutil\n");
     abort();
 }
+
+void icount_start_warp_timer(void)
+{
+    /* Without icount there is no warp timer. */
+}

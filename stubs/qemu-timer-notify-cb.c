@@ -11,12 +11,6 @@
 #include "qemu/main-loop.h"
 #include "system/cpu-timers.h"
 
-/*
- * BOOTSTRAP: the provisional qemu/main-loop.h does not declare this yet
- * (QEMU's does); drop this line once it does.
- */
-void qemu_notify_event(void);
-
 void qemu_timer_notify_cb(void *opaque, QEMUClockType type)
 {
     /* Every clock, every list: the main loop re-reads all deadlines. */

@@ -63,34 +63,41 @@ bool aio_poll_disabled(AioContext *ctx)
     return qatomic_read(&ctx->poll_disable_cnt) != 0;
 }
 
-void aio_add_ready_handler(AioHandlerList *ready_list, AioHandler *node,
-                           int revents)
+/* Move @node to @ready_list (a nested aio_poll() steals it from its parent). */
+static void ready_list_take(AioHandlerList *ready_list, AioHandler *node)
 {
-    /* A nested aio_poll() steals the node from its parent's list. */
     QLIST_SAFE_REMOVE(node, node_ready);
-    node->pfd.revents = revents;
     QLIST_INSERT_HEAD(ready_list, node, node_ready);
+}
+
+void aio_add_ready_handler(AioHandlerList *ready_list,
+                           AioHandler *node, int revents)
+{
+    node->pfd.revents = revents;
+    ready_list_take(ready_list, node);
 }
 
 static void add_poll_ready_handler(AioHandlerList *ready_list,
                                    AioHandler *node)
 {
-    QLIST_SAFE_REMOVE(node, node_ready);
     node->poll_ready = true;
-    QLIST_INSERT_HEAD(ready_list, node, node_ready);
+    ready_list_take(ready_list, node);
 }
 
-/* Called with list_lock held (or count raised, for read-only users). */
+/*
+ * The live handler of @fd, or NULL.  Called with list_lock held (or the
+ * count raised, for read-only users).
+ */
 static AioHandler *lookup_handler(AioContext *ctx, int fd)
 {
     AioHandler *node;
 
     QLIST_FOREACH(node, &ctx->aio_handlers, node) {
         if (node->pfd.fd == fd && !handler_is_deleted(node)) {
-            return node;
+            break;
         }
     }
-    return NULL;
+    return node;    /* NULL when the loop ran off the end */
 }
 
 /*
@@ -100,6 +107,10 @@ static AioHandler *lookup_handler(AioContext *ctx, int fd)
  */
 static bool retire_handler(AioContext *ctx, AioHandler *node)
 {
+    bool walked = qemu_lockcnt_count(&ctx->list_lock) > 0;
+
+    node->poll_ready = false;
+    node->pfd.revents = 0;
     /*
      * glib asserts when a poll is removed from a source under destruction,
      * and forgets all of them anyway, so skip it then.
@@ -107,20 +118,55 @@ static bool retire_handler(AioContext *ctx, AioHandler *node)
     if (!g_source_is_destroyed(&ctx->source)) {
         g_source_remove_poll(&ctx->source, &node->pfd);
     }
-    node->pfd.revents = 0;
-    node->poll_ready = false;
 
     if (handler_is_deleted(node)) {
         /* An fd monitor already retired it (io_uring does). */
         return false;
     }
-    if (qemu_lockcnt_count(&ctx->list_lock) > 0) {
-        QLIST_INSERT_HEAD_RCU(&ctx->deleted_aio_handlers, node, node_deleted);
-        return false;
+    if (!walked) {
+        QLIST_SAFE_REMOVE(node, node_poll);
+        QLIST_REMOVE(node, node);
+        return true;
     }
-    QLIST_SAFE_REMOVE(node, node_poll);
-    QLIST_REMOVE(node, node);
-    return true;
+    QLIST_INSERT_HEAD_RCU(&ctx->deleted_aio_handlers, node, node_deleted);
+    return false;
+}
+
+/* The G_IO_* conditions that make a handler with these callbacks run. */
+static gushort handler_events(IOHandler *io_read, IOHandler *io_write)
+{
+    gushort events = 0;
+
+    if (io_write) {
+        events |= G_IO_OUT | G_IO_ERR;
+    }
+    if (io_read) {
+        events |= G_IO_IN | G_IO_HUP | G_IO_ERR;
+    }
+    return events;
+}
+
+/*
+ * A new, unpublished handler for @fd.  It replaces @old (if any), whose fd
+ * and pending revents it inherits; io_poll_begin/end are not inherited:
+ * callers re-attach them after re-registering.
+ */
+static AioHandler *handler_new(int fd, AioHandler *old,
+                               IOHandler *io_read, IOHandler *io_write,
+                               AioPollFn *io_poll, IOHandler *io_poll_ready,
+                               void *opaque)
+{
+    AioHandler *h = g_new(AioHandler, 1);
+
+    /* Every field not named here (list links, poll state) starts zeroed. */
+    *h = (AioHandler) {
+        .pfd = old ? old->pfd : (GPollFD) { .fd = fd },
+        .io_read = io_read, .io_write = io_write,
+        .io_poll = io_poll, .io_poll_ready = io_poll_ready,
+        .opaque = opaque,
+    };
+    h->pfd.events = handler_events(io_read, io_write);
+    return h;
 }
 
 void aio_set_fd_handler(AioContext *ctx, int fd,
@@ -129,8 +175,8 @@ void aio_set_fd_handler(AioContext *ctx, int fd,
                         void *opaque)
 {
     AioHandler *old, *fresh = NULL;
-    bool free_old = false;
-    int delta;
+    bool free_old;
+    int unpollable_before, unpollable_after = 0;
 
     /* Userspace polling is useless if nobody handles its result. */
     if (!io_poll_ready) {
@@ -139,63 +185,38 @@ void aio_set_fd_handler(AioContext *ctx, int fd,
 
     qemu_lockcnt_lock(&ctx->list_lock);
     old = lookup_handler(ctx, fd);
+    if (!old && !io_read && !io_write && !io_poll) {
+        /* Removing a handler that does not exist. */
+        qemu_lockcnt_unlock(&ctx->list_lock);
+        return;
+    }
+    unpollable_before = (old && !old->io_poll) ? 1 : 0;
 
-    if (!io_read && !io_write && !io_poll) {
-        /* Removal. */
-        if (!old) {
-            qemu_lockcnt_unlock(&ctx->list_lock);
-            return;
-        }
-        /* No events left: monitors drop the fd from their sets. */
-        old->pfd.events = 0;
-        delta = old->io_poll ? 0 : -1;
-    } else {
-        delta = (io_poll ? 0 : 1) - ((old && !old->io_poll) ? 1 : 0);
-
-        fresh = g_new0(AioHandler, 1);
-        fresh->io_read = io_read;
-        fresh->io_write = io_write;
-        fresh->io_poll = io_poll;
-        fresh->io_poll_ready = io_poll_ready;
-        fresh->opaque = opaque;
-        if (old) {
-            /*
-             * Inherit the fd and pending revents.  io_poll_begin/end are not
-             * inherited: callers re-attach them after re-registering.
-             */
-            fresh->pfd = old->pfd;
-        } else {
-            fresh->pfd.fd = fd;
-        }
-        fresh->pfd.events = 0;
-        if (io_read) {
-            fresh->pfd.events |= G_IO_IN | G_IO_HUP | G_IO_ERR;
-        }
-        if (io_write) {
-            fresh->pfd.events |= G_IO_OUT | G_IO_ERR;
-        }
+    if (io_read || io_write || io_poll) {
+        unpollable_after = io_poll ? 0 : 1;
+        fresh = handler_new(fd, old, io_read, io_write, io_poll,
+                            io_poll_ready, opaque);
         g_source_add_poll(&ctx->source, &fresh->pfd);
-
         /* Publish the node fully initialised (release in the macro). */
         QLIST_INSERT_HEAD_RCU(&ctx->aio_handlers, fresh, node);
+    } else {
+        /* No events left: monitors drop the fd from their sets. */
+        old->pfd.events = 0;
     }
+
+    ctx->fdmon_ops->update(ctx, old, fresh);
+    free_old = old && retire_handler(ctx, old);
 
     /*
      * The counter only decides whether busy-polling is worth it; a reader
      * that sees a stale value wastes at most one round, and the aio_notify()
      * below makes the home thread look again.
      */
-    qatomic_set(&ctx->poll_disable_cnt,
-                qatomic_read(&ctx->poll_disable_cnt) + delta);
-
-    ctx->fdmon_ops->update(ctx, old, fresh);
-    if (old) {
-        free_old = retire_handler(ctx, old);
-    }
+    qatomic_set(&ctx->poll_disable_cnt, qatomic_read(&ctx->poll_disable_cnt) +
+                unpollable_after - unpollable_before);
     qemu_lockcnt_unlock(&ctx->list_lock);
 
     aio_notify(ctx);
-
     if (free_old) {
         g_free(old);
     }
@@ -246,47 +267,33 @@ static bool poll_set_started(AioContext *ctx, AioHandlerList *ready_list,
 
     qemu_lockcnt_inc(&ctx->list_lock);
     QLIST_FOREACH(node, &ctx->poll_aio_handlers, node_poll) {
-        IOHandler *hook = started ? node->io_poll_begin : node->io_poll_end;
+        IOHandler *hook;
 
         if (handler_is_deleted(node)) {
             continue;
         }
+        hook = started ? node->io_poll_begin : node->io_poll_end;
         if (hook) {
             hook(node->opaque);
         }
-        if (!started && node->io_poll(node->opaque)) {
-            add_poll_ready_handler(ready_list, node);
-            if (!is_ctx_notifier(ctx, node)) {
-                progress = true;
-            }
+        if (started || !node->io_poll(node->opaque)) {
+            continue;
         }
+        add_poll_ready_handler(ready_list, node);
+        progress |= !is_ctx_notifier(ctx, node);
     }
     /* Deleted nodes met above are freed by the aio_poll() around us. */
     qemu_lockcnt_dec(&ctx->list_lock);
     return progress;
 }
 
-bool aio_prepare(AioContext *ctx)
+/* Whether events @ev of @node have a callback to run. */
+static bool handler_wants(AioHandler *node, int ev)
 {
-    AioHandlerList ignored = QLIST_HEAD_INITIALIZER(ignored);
+    bool readable = ev & (G_IO_IN | G_IO_HUP | G_IO_ERR);
+    bool writable = ev & (G_IO_OUT | G_IO_ERR);
 
-    /*
-     * glib polls the fds itself, so the handlers' own notifications must be
-     * on.  Whatever the final io_poll round finds is also visible to glib
-     * through the fds (or shows up in a later aio_poll()).
-     */
-    poll_set_started(ctx, &ignored, false);
-    while (!QLIST_EMPTY(&ignored)) {
-        /*
-         * Keep poll_ready set, so the next dispatch still runs the
-         * handler's io_poll_ready, but do not leave the nodes linked to a
-         * list head that is about to go out of scope.
-         */
-        AioHandler *node = QLIST_FIRST(&ignored);
-
-        QLIST_REMOVE(node, node_ready);
-    }
-    return false;
+    return (readable && node->io_read) || (writable && node->io_write);
 }
 
 /* glib filled in revents: does any of them match a callback? */
@@ -298,20 +305,36 @@ bool aio_pending(AioContext *ctx)
     /* Handlers may be added or removed by other threads meanwhile. */
     qemu_lockcnt_inc(&ctx->list_lock);
     QLIST_FOREACH_RCU(node, &ctx->aio_handlers, node) {
-        int ev = node->pfd.revents & node->pfd.events;
-
-        if ((ev & (G_IO_IN | G_IO_HUP | G_IO_ERR)) && node->io_read) {
-            pending = true;
-            break;
-        }
-        if ((ev & (G_IO_OUT | G_IO_ERR)) && node->io_write) {
-            pending = true;
+        pending = handler_wants(node, node->pfd.revents & node->pfd.events);
+        if (pending) {
             break;
         }
     }
     qemu_lockcnt_dec(&ctx->list_lock);
-
     return pending;
+}
+
+bool aio_prepare(AioContext *ctx)
+{
+    AioHandlerList ignored = QLIST_HEAD_INITIALIZER(ignored);
+    AioHandler *node, *next;
+
+    /*
+     * glib polls the fds itself, so the handlers' own notifications must be
+     * on.  Whatever the final io_poll round finds is also visible to glib
+     * through the fds (or shows up in a later aio_poll()).
+     */
+    poll_set_started(ctx, &ignored, false);
+
+    /*
+     * Keep poll_ready set, so the next dispatch still runs the handler's
+     * io_poll_ready, but do not leave the nodes linked to a list head that
+     * is about to go out of scope.
+     */
+    QLIST_FOREACH_SAFE(node, &ignored, node_ready, next) {
+        QLIST_REMOVE(node, node_ready);
+    }
+    return false;
 }
 
 /*
@@ -321,16 +344,18 @@ bool aio_pending(AioContext *ctx)
  */
 static void free_deleted_handlers(AioContext *ctx)
 {
-    AioHandler *node;
+    AioHandler *node, *next;
 
-    if (QLIST_EMPTY_RCU(&ctx->deleted_aio_handlers) ||
-        !qemu_lockcnt_dec_if_lock(&ctx->list_lock)) {
-        return;     /* nothing to free, or a nested walker: the parent will */
+    if (QLIST_EMPTY_RCU(&ctx->deleted_aio_handlers)) {
+        return;
     }
-    while ((node = QLIST_FIRST(&ctx->deleted_aio_handlers)) != NULL) {
-        QLIST_REMOVE(node, node_deleted);
-        QLIST_REMOVE(node, node);
+    if (!qemu_lockcnt_dec_if_lock(&ctx->list_lock)) {
+        return;     /* a nested walker: the outermost one will free them */
+    }
+    QLIST_FOREACH_SAFE(node, &ctx->deleted_aio_handlers, node_deleted, next) {
         QLIST_SAFE_REMOVE(node, node_poll);
+        QLIST_REMOVE(node, node);
+        QLIST_REMOVE(node, node_deleted);
         g_free(node);
     }
     qemu_lockcnt_inc_and_unlock(&ctx->list_lock);
@@ -413,26 +438,19 @@ static bool dispatch_ready_list(AioContext *ctx, AioHandlerList *ready_list,
     return progress;
 }
 
-/* The GSource path: glib filled revents of every handler; walk them all. */
-static bool dispatch_all_handlers(AioContext *ctx)
-{
-    AioHandler *node, *next;
-    bool progress = false;
-
-    QLIST_FOREACH_SAFE_RCU(node, &ctx->aio_handlers, node, next) {
-        if (dispatch_handler(ctx, node)) {
-            progress = true;
-        }
-    }
-    return progress;
-}
-
-/* The GSource's dispatch: BHs, every handler, then timers. */
+/*
+ * The GSource's dispatch: BHs, then every handler (glib filled in the
+ * revents of all of them), then timers.
+ */
 void aio_dispatch(AioContext *ctx)
 {
+    AioHandler *node, *next;
+
     qemu_lockcnt_inc(&ctx->list_lock);
     aio_bh_poll(ctx);
-    dispatch_all_handlers(ctx);
+    QLIST_FOREACH_SAFE_RCU(node, &ctx->aio_handlers, node, next) {
+        dispatch_handler(ctx, node);
+    }
     free_deleted_handlers(ctx);
     qemu_lockcnt_dec(&ctx->list_lock);
 
@@ -447,18 +465,18 @@ static bool poll_handlers_once(AioContext *ctx, AioHandlerList *ready_list,
                                int64_t now, int64_t *timeout)
 {
     AioHandler *node, *next;
-    bool progress = false;
+    bool progress = false, found = false;
 
     QLIST_FOREACH_SAFE(node, &ctx->poll_aio_handlers, node_poll, next) {
-        if (!node->io_poll(node->opaque)) {
-            continue;
+        if (node->io_poll(node->opaque)) {
+            found = true;
+            node->poll_idle_timeout = now + POLL_IDLE_INTERVAL_NS;
+            add_poll_ready_handler(ready_list, node);
+            progress |= !is_ctx_notifier(ctx, node);
         }
-        add_poll_ready_handler(ready_list, node);
-        node->poll_idle_timeout = now + POLL_IDLE_INTERVAL_NS;
+    }
+    if (found) {
         *timeout = 0;
-        if (!is_ctx_notifier(ctx, node)) {
-            progress = true;
-        }
     }
     return progress;
 }
@@ -514,7 +532,7 @@ static bool run_poll_handlers(AioContext *ctx, AioHandlerList *ready_list,
                               int64_t max_ns, int64_t *timeout)
 {
     int64_t start, elapsed;
-    bool progress;
+    bool progress, done;
 
     assert(qemu_lockcnt_count(&ctx->list_lock) > 0);
 
@@ -525,50 +543,52 @@ static bool run_poll_handlers(AioContext *ctx, AioHandlerList *ready_list,
     RCU_READ_LOCK_GUARD();
 
     start = qemu_clock_get_ns(QEMU_CLOCK_REALTIME);
-    for (;;) {
+    do {
         progress = poll_handlers_once(ctx, ready_list, start, timeout);
         elapsed = qemu_clock_get_ns(QEMU_CLOCK_REALTIME) - start;
         max_ns = qemu_soonest_timeout(*timeout, max_ns);
-        assert(!(max_ns && progress));
-        if (elapsed >= max_ns || ctx->fdmon_ops->need_wait(ctx)) {
-            break;
-        }
-    }
+        assert(!progress || max_ns == 0);
+        done = elapsed >= max_ns || ctx->fdmon_ops->need_wait(ctx);
+    } while (!done);
 
     if (drop_idle_poll_handlers(ctx, ready_list, start + elapsed)) {
-        *timeout = 0;
         progress = true;
+        *timeout = 0;
     }
-
     if (*timeout != -1) {
-        *timeout -= MIN(*timeout, elapsed);
+        *timeout = elapsed < *timeout ? *timeout - elapsed : 0;
     }
     return progress;
+}
+
+/* The longest poll time earned by a handler on the poll list. */
+static int64_t longest_poll_ns(AioContext *ctx)
+{
+    AioHandler *node;
+    int64_t longest = 0;
+
+    QLIST_FOREACH(node, &ctx->poll_aio_handlers, node_poll) {
+        longest = MAX(longest, node->poll.ns);
+    }
+    return longest;
 }
 
 /* Step 3 of aio_poll(): busy-poll if some handler earned poll time. */
 static bool try_poll_mode(AioContext *ctx, AioHandlerList *ready_list,
                           int64_t *timeout)
 {
-    AioHandler *node;
-    int64_t max_ns = 0;
+    int64_t max_ns;
 
     if (QLIST_EMPTY_RCU(&ctx->poll_aio_handlers)) {
         return false;
     }
-    QLIST_FOREACH(node, &ctx->poll_aio_handlers, node_poll) {
-        if (node->poll.ns > max_ns) {
-            max_ns = node->poll.ns;
-        }
+    max_ns = qemu_soonest_timeout(*timeout, longest_poll_ns(ctx));
+    if (max_ns != 0 && !ctx->fdmon_ops->need_wait(ctx)) {
+        /* Left again by aio_poll() before it waits on the fd monitor. */
+        poll_set_started(ctx, ready_list, true);
+        return run_poll_handlers(ctx, ready_list, max_ns, timeout);
     }
-    max_ns = qemu_soonest_timeout(*timeout, max_ns);
-    if (max_ns == 0 || ctx->fdmon_ops->need_wait(ctx)) {
-        return false;
-    }
-
-    /* Left again by aio_poll() before it waits on the fd monitor. */
-    poll_set_started(ctx, ready_list, true);
-    return run_poll_handlers(ctx, ready_list, max_ns, timeout);
+    return false;
 }
 
 /*
@@ -601,28 +621,80 @@ static void grow_or_shrink_poll_time(AioContext *ctx, AioPolledEvent *poll,
     }
 }
 
+/*
+ * One aio_poll() at a time per context, in its home thread: notify_me is
+ * only written there and in the GSource callbacks, which the same thread
+ * runs.  The iohandler context runs in the main thread, whose current
+ * context is the main one.
+ */
+static void check_poll_thread(AioContext *ctx)
+{
+    AioContext *home = ctx;
+
+    if (ctx == iohandler_get_aio_context()) {
+        home = qemu_get_aio_context();
+    }
+    if (in_aio_context_home_thread(home)) {
+        return;
+    }
+    fprintf(stderr, "aio_poll: called outside the AioContext's home "
+            "thread (call qemu_set_current_aio_context() first)\n");
+    abort();
+}
+
+/*
+ * Step 4: tell aio_notify() that we are about to block, so it must write
+ * the eventfd.  Returns true if a notification is already pending, in
+ * which case we must not block.
+ */
+static bool announce_blocking(AioContext *ctx)
+{
+    qatomic_set(&ctx->notify_me, qatomic_read(&ctx->notify_me) + 2);
+    /*
+     * notify_me before notified: pairs with the smp_mb() in aio_notify(),
+     * which writes notified before reading notify_me.
+     */
+    smp_mb();
+    return qatomic_read(&ctx->notified);
+}
+
+/* Step 6: undo announce_blocking(); the wait is over (release store). */
+static void retract_blocking(AioContext *ctx)
+{
+    qatomic_store_release(&ctx->notify_me,
+                          qatomic_read(&ctx->notify_me) - 2);
+}
+
+/*
+ * Step 5: wait on the fd monitor, unless there is nothing to wait for.
+ * Handlers must have their own notifications back on before we sleep, or
+ * a guest kick could go unnoticed.  Returns true if leaving poll mode
+ * found work.
+ */
+static bool wait_on_fdmon(AioContext *ctx, AioHandlerList *ready_list,
+                          int64_t timeout)
+{
+    bool progress = false;
+
+    if (timeout == 0 && !ctx->fdmon_ops->need_wait(ctx)) {
+        return false;   /* everything is pollable: no system call */
+    }
+    if (poll_set_started(ctx, ready_list, false)) {
+        progress = true;
+        timeout = 0;
+    }
+    ctx->fdmon_ops->wait(ctx, ready_list, timeout);
+    return progress;
+}
+
 /* See the numbered steps at the top of this file. */
 bool aio_poll(AioContext *ctx, bool blocking)
 {
     AioHandlerList ready_list = QLIST_HEAD_INITIALIZER(ready_list);
-    AioContext *home = ctx;
-    int64_t timeout, start = 0, block_ns = 0;
-    bool waiting, progress;
+    int64_t timeout = 0, start = 0, block_ns = 0;
+    bool will_block, progress;
 
-    /*
-     * One aio_poll() at a time per context, in its home thread: notify_me is
-     * only written here and in the GSource callbacks, which the same thread
-     * runs.  The iohandler context runs in the main thread, whose current
-     * context is the main one.
-     */
-    if (ctx == iohandler_get_aio_context()) {
-        home = qemu_get_aio_context();
-    }
-    if (!in_aio_context_home_thread(home)) {
-        fprintf(stderr, "aio_poll: called outside the AioContext's home "
-                "thread (call qemu_set_current_aio_context() first)\n");
-        abort();
-    }
+    check_poll_thread(ctx);
 
     /* 1. */
     qemu_lockcnt_inc(&ctx->list_lock);
@@ -631,118 +703,86 @@ bool aio_poll(AioContext *ctx, bool blocking)
     }
 
     /* 2., 3. */
-    timeout = blocking ? aio_compute_timeout(ctx) : 0;
+    if (blocking) {
+        timeout = aio_compute_timeout(ctx);
+    }
     progress = try_poll_mode(ctx, &ready_list, &timeout);
-    assert(!(timeout && progress));
+    assert(!progress || timeout == 0);
 
     /*
      * 4. A non-blocking call looks at everything after this point anyway,
      * so aio_notify() need not write the eventfd for it; a blocking one
-     * must be woken.
+     * must be woken.  5., 6.
      */
-    waiting = timeout != 0;
-    if (waiting) {
-        qatomic_set(&ctx->notify_me, qatomic_read(&ctx->notify_me) + 2);
-        /*
-         * notify_me before notified: pairs with the smp_mb() in
-         * aio_notify(), which writes notified before reading notify_me.
-         */
-        smp_mb();
-        if (qatomic_read(&ctx->notified)) {
-            timeout = 0;
-        }
+    will_block = timeout != 0;
+    if (will_block && announce_blocking(ctx)) {
+        timeout = 0;
     }
-
-    /* 5. */
-    if (timeout || ctx->fdmon_ops->need_wait(ctx)) {
-        /*
-         * Handlers must have their own notifications back on before we
-         * sleep, or a guest kick could go unnoticed.
-         */
-        if (poll_set_started(ctx, &ready_list, false)) {
-            timeout = 0;
-            progress = true;
-        }
-        ctx->fdmon_ops->wait(ctx, &ready_list, timeout);
-    }
-
-    /* 6. */
-    if (waiting) {
-        /* The wait is over before the flag drops: release store. */
-        qatomic_store_release(&ctx->notify_me,
-                              qatomic_read(&ctx->notify_me) - 2);
+    progress |= wait_on_fdmon(ctx, &ready_list, timeout);
+    if (will_block) {
+        retract_blocking(ctx);
     }
     aio_notify_accept(ctx);
-
     if (ctx->poll_max_ns) {
         block_ns = qemu_clock_get_ns(QEMU_CLOCK_REALTIME) - start;
     }
 
     /* 7. */
-    if (aio_bh_poll(ctx)) {
-        progress = true;
-    }
-    if (dispatch_ready_list(ctx, &ready_list, block_ns)) {
-        progress = true;
-    }
+    progress |= aio_bh_poll(ctx) != 0;
+    progress |= dispatch_ready_list(ctx, &ready_list, block_ns);
     free_deleted_handlers(ctx);
 
     /* 8. */
     qemu_lockcnt_dec(&ctx->list_lock);
-    if (timerlistgroup_run_timers(&ctx->tlg)) {
-        progress = true;
-    }
+    progress |= timerlistgroup_run_timers(&ctx->tlg);
     return progress;
 }
 
 /*
- * Which fd monitor a new context uses.  QEMUUTIL_FDMON=poll|epoll|io_uring
- * forces one (tests and benches); by default io_uring if built and usable,
- * else poll(2) with an epoll instance ready for the upgrade at 64 fds.
+ * Which fd monitor a new context uses.  By default io_uring if built and
+ * usable, else poll(2) with an epoll instance ready for the upgrade at 64
+ * fds.  QEMUUTIL_FDMON forces one, for tests and benches: "poll" (never
+ * upgrades), "epoll" (from the start), "poll-epoll" (the non-io_uring
+ * default, with the upgrade) or "io_uring".
  */
+static bool setup_forced_fdmon(AioContext *ctx, const char *choice)
+{
+    if (strcmp(choice, "poll") == 0) {
+        return true;                    /* never upgrades */
+    } else if (strcmp(choice, "poll-epoll") == 0) {
+        fdmon_epoll_setup(ctx);
+        return true;
+    } else if (strcmp(choice, "epoll") == 0) {
+        if (!fdmon_epoll_force(ctx)) {
+            fprintf(stderr, "qemuutil: QEMUUTIL_FDMON=epoll: epoll is "
+                    "unavailable, using poll\n");
+        }
+        return true;
+    } else if (strcmp(choice, "io_uring") == 0) {
+        if (!fdmon_io_uring_setup(ctx)) {
+            fprintf(stderr, "qemuutil: QEMUUTIL_FDMON=io_uring: io_uring "
+                    "is unavailable, using poll/epoll\n");
+            fdmon_epoll_setup(ctx);
+        }
+        return true;
+    }
+    fprintf(stderr, "qemuutil: QEMUUTIL_FDMON=%s is not one of poll, "
+            "epoll, poll-epoll, io_uring; using the default\n", choice);
+    return false;
+}
+
 void aio_context_setup(AioContext *ctx)
 {
     const char *choice = getenv("QEMUUTIL_FDMON");
 
-    ctx->fdmon_ops = &fdmon_poll_ops;
     ctx->epollfd = -1;
-
-    if (choice && *choice) {
-        if (strcmp(choice, "poll") == 0) {
-            return;                     /* never upgrades */
-        }
-        if (strcmp(choice, "epoll") == 0) {
-            if (!fdmon_epoll_force(ctx)) {
-                fprintf(stderr, "qemuutil: QEMUUTIL_FDMON=epoll: epoll is "
-                        "unavailable, using poll\n");
-            }
-            return;
-        }
-        if (strcmp(choice, "io_uring") == 0) {
-            if (fdmon_io_uring_setup(ctx)) {
-                return;
-            }
-            fprintf(stderr, "qemuutil: QEMUUTIL_FDMON=io_uring: io_uring is "
-                    "unavailable, using poll/epoll\n");
-            fdmon_epoll_setup(ctx);
-            return;
-        }
-        fprintf(stderr, "qemuutil: QEMUUTIL_FDMON=%s is not one of poll, "
-                "epoll, io_uring; using the default\n", choice);
-    }
-
-    if (fdmon_io_uring_setup(ctx)) {
+    ctx->fdmon_ops = &fdmon_poll_ops;
+    if (choice && *choice && setup_forced_fdmon(ctx, choice)) {
         return;
     }
-    fdmon_epoll_setup(ctx);
-}
-
-/* Finalization: release whichever fd monitor is in use. */
-void aio_context_destroy(AioContext *ctx)
-{
-    fdmon_io_uring_destroy(ctx);
-    fdmon_epoll_disable(ctx);
-    free_deleted_handlers(ctx);
+    if (!fdmon_io_uring_setup(ctx)) {
+        fdmon_epoll_setup(ctx);
+    }
 }
 
 void aio_context_use_g_source(AioContext *ctx)
@@ -752,6 +792,14 @@ void aio_context_use_g_source(AioContext *ctx)
      * never calls it, so fall back to a monitor glib can stand in for.
      */
     fdmon_io_uring_destroy(ctx);
+    free_deleted_handlers(ctx);
+}
+
+/* Finalization: release whichever fd monitor is in use. */
+void aio_context_destroy(AioContext *ctx)
+{
+    fdmon_io_uring_destroy(ctx);    /* may fall back to poll + epoll... */
+    fdmon_epoll_disable(ctx);       /* ...so epoll goes second */
     free_deleted_handlers(ctx);
 }
 

@@ -22,40 +22,39 @@
  * the outermost walker frees it.
  */
 struct AioHandler {
+    /* On ctx->aio_handlers; protected by ctx->list_lock. */
+    QLIST_ENTRY(AioHandler) node;
+    /* On ctx->deleted_aio_handlers once removed; ctx->list_lock. */
+    QLIST_ENTRY(AioHandler) node_deleted;
+
     /* fd and the events we want; glib and fdmon-poll fill in revents. */
     GPollFD pfd;
-
+    void *opaque;
     IOHandler *io_read;
     IOHandler *io_write;
+
+    /* --- userspace polling --- */
     AioPollFn *io_poll;         /* NULL unless io_poll_ready is set */
     IOHandler *io_poll_ready;
     IOHandler *io_poll_begin;   /* aio_set_event_notifier_poll() */
     IOHandler *io_poll_end;
-    void *opaque;
-
-    /* On ctx->aio_handlers; protected by ctx->list_lock. */
-    QLIST_ENTRY(AioHandler) node;
-    /* On the ready list of one aio_poll() call (home thread only). */
-    QLIST_ENTRY(AioHandler) node_ready;
-    /* On ctx->deleted_aio_handlers once removed; ctx->list_lock. */
-    QLIST_ENTRY(AioHandler) node_deleted;
-    /* On ctx->poll_aio_handlers (home thread, list_lock count raised). */
-    QLIST_ENTRY(AioHandler) node_poll;
-#ifdef CONFIG_LINUX_IO_URING
-    /* Waiting for its poll SQE to be submitted (fdmon-io_uring.c). */
-    QSLIST_ENTRY(AioHandler) node_submitted;
-    unsigned flags;             /* private to fdmon-io_uring.c */
-#endif
-
+    /* io_poll() said there is work; consumed by the next dispatch. */
+    bool poll_ready;
+    /* Adaptive busy-poll time of this handler. */
+    AioPolledEvent poll;
     /* Monotonic ns after which an idle handler stops being polled
      * (only with monitors that can poll in userspace); 0: not armed. */
     int64_t poll_idle_timeout;
+    /* On ctx->poll_aio_handlers (home thread, list_lock count raised). */
+    QLIST_ENTRY(AioHandler) node_poll;
 
-    /* io_poll() said there is work; consumed by the next dispatch. */
-    bool poll_ready;
-
-    /* Adaptive busy-poll time of this handler. */
-    AioPolledEvent poll;
+    /* On the ready list of one aio_poll() call (home thread only). */
+    QLIST_ENTRY(AioHandler) node_ready;
+#ifdef CONFIG_LINUX_IO_URING
+    unsigned flags;             /* private to fdmon-io_uring.c */
+    /* Waiting for its poll SQE to be submitted (fdmon-io_uring.c). */
+    QSLIST_ENTRY(AioHandler) node_submitted;
+#endif
 };
 
 /**
@@ -67,13 +66,47 @@ struct AioHandler {
  * Called by fd monitors from their ->wait().  If @node is still on the ready
  * list of an outer, nested aio_poll() it moves to @ready_list.
  */
-void aio_add_ready_handler(AioHandlerList *ready_list, AioHandler *node,
-                           int revents);
+void aio_add_ready_handler(AioHandlerList *ready_list,
+                           AioHandler *node, int revents);
 
 /* poll(2) monitor: the default, rebuilds its pollfd array on every wait. */
 extern const FDMonOps fdmon_poll_ops;
 
+#ifndef CONFIG_LINUX_IO_URING
+/* Without liburing the io_uring monitor is never available. */
+static inline void fdmon_io_uring_destroy(AioContext *ctx)
+{
+    /* nothing was set up */
+}
+
+static inline bool fdmon_io_uring_setup(AioContext *ctx)
+{
+    return false;   /* callers fall back to poll/epoll */
+}
+#else
+/* Leave the io_uring monitor (back to poll with epoll upgrade); no-op if
+ * @ctx does not use it.  Home thread only. */
+void fdmon_io_uring_destroy(AioContext *ctx);
+
+/**
+ * fdmon_io_uring_setup:
+ * @ctx: a new AioContext
+ *
+ * Switch @ctx to the io_uring monitor.
+ *
+ * Returns: false, leaving @ctx alone, if io_uring cannot be used here.
+ */
+bool fdmon_io_uring_setup(AioContext *ctx);
+
+#endif /* CONFIG_LINUX_IO_URING */
+
 #ifdef CONFIG_EPOLL_CREATE1
+/* Create ctx->epollfd so that fdmon-poll can upgrade later. */
+void fdmon_epoll_setup(AioContext *ctx);
+
+/* Close ctx->epollfd and go back to fdmon_poll_ops for good. */
+void fdmon_epoll_disable(AioContext *ctx);
+
 /**
  * fdmon_epoll_try_upgrade:
  * @ctx: the AioContext, using fdmon_poll_ops
@@ -85,12 +118,6 @@ extern const FDMonOps fdmon_poll_ops;
  * Returns: true if @ctx now uses epoll (call ctx->fdmon_ops->wait again).
  */
 bool fdmon_epoll_try_upgrade(AioContext *ctx, unsigned npfd);
-
-/* Create ctx->epollfd so that fdmon-poll can upgrade later. */
-void fdmon_epoll_setup(AioContext *ctx);
-
-/* Close ctx->epollfd and go back to fdmon_poll_ops for good. */
-void fdmon_epoll_disable(AioContext *ctx);
 
 /**
  * fdmon_epoll_force:
@@ -123,32 +150,5 @@ static inline bool fdmon_epoll_force(AioContext *ctx)
     return false;
 }
 #endif /* !CONFIG_EPOLL_CREATE1 */
-
-#ifdef CONFIG_LINUX_IO_URING
-/**
- * fdmon_io_uring_setup:
- * @ctx: a new AioContext
- *
- * Switch @ctx to the io_uring monitor.
- *
- * Returns: false, leaving @ctx alone, if io_uring cannot be used here.
- */
-bool fdmon_io_uring_setup(AioContext *ctx);
-
-/* Leave the io_uring monitor (back to poll with epoll upgrade); no-op if
- * @ctx does not use it.  Home thread only. */
-void fdmon_io_uring_destroy(AioContext *ctx);
-#else
-/* Without liburing the io_uring monitor is never available. */
-static inline bool fdmon_io_uring_setup(AioContext *ctx)
-{
-    return false;   /* callers fall back to poll/epoll */
-}
-
-static inline void fdmon_io_uring_destroy(AioContext *ctx)
-{
-    /* nothing was set up */
-}
-#endif /* !CONFIG_LINUX_IO_URING */
 
 #endif /* AIO_POSIX_H */

@@ -10,10 +10,12 @@
  * and uses ctx->notify_me to skip the eventfd write when the home thread is
  * certain to look for work before it sleeps.
  *
- * Not here yet: the coroutine scheduling half (aio_co_schedule(),
- * aio_co_wake(), aio_co_enter(), aio_co_reschedule_self() and the
- * co_schedule BH) and the thread pool (aio_get_thread_pool()) come with the
- * coroutine and main-loop issues.
+ * Coroutines are scheduled into a context the same lock-free way: any
+ * thread pushes them on ctx->scheduled_coroutines and schedules the
+ * context's co_schedule BH, which enters them in the home thread.
+ *
+ * Each context also owns a worker thread pool (util/thread-pool.c),
+ * created by the first aio_get_thread_pool() and freed with the context.
  */
 #include "qemu/osdep.h"
 #include "qapi/error.h"
@@ -24,6 +26,11 @@
 #include "qemu/lockcnt.h"
 #include "qemu/rcu_queue.h"
 #include "qemu/coroutine-tls.h"
+#include "qemu/coroutine_int.h"
+#if defined(CONFIG_LINUX_AIO) || defined(CONFIG_LINUX_IO_URING)
+#include "block/raw-aio.h"      /* the laio_* and luring_* engines */
+#endif
+#include "block/thread-pool.h"
 
 /* ------------------------------------------------------------------ */
 /* Bottom halves                                                       */
@@ -400,6 +407,13 @@ static void aio_ctx_finalize(GSource *source)
         return;
     }
 
+    /*
+     * Stop the pool's workers and delete its BHs before the BH list is
+     * emptied below.  All its requests must have completed already.
+     */
+    thread_pool_free_aio(ctx->thread_pool);
+    ctx->thread_pool = NULL;
+
     /* The I/O engines go first: they may still own handlers and BHs. */
 #ifdef CONFIG_LINUX_AIO
     if (ctx->linux_aio) {
@@ -518,14 +532,153 @@ LuringState *aio_get_linux_io_uring(AioContext *ctx)
 }
 #endif /* CONFIG_LINUX_IO_URING */
 
+/* Home thread only: the pool is created on first use, without a lock. */
+ThreadPoolAio *aio_get_thread_pool(AioContext *ctx)
+{
+    ThreadPoolAio *pool = ctx->thread_pool;
+
+    if (pool == NULL) {
+        pool = thread_pool_new_aio(ctx);
+        ctx->thread_pool = pool;
+    }
+    return pool;
+}
+
+/* ------------------------------------------------------------------ */
+/* Coroutine scheduling                                                */
+/* ------------------------------------------------------------------ */
+
+/*
+ * The "scheduled" protocol.  Coroutine.scheduled names who has promised
+ * to enter a coroutine later; it goes from NULL to a name with a cmpxchg
+ * (so a second promise aborts instead of entering the coroutine twice)
+ * and back to NULL right before that entry, which
+ * qemu_aio_coroutine_enter() checks.
+ */
+
+/* co_schedule BH: enters what aio_co_schedule() queued, oldest first. */
+static void co_schedule_bh_cb(void *opaque)
+{
+    AioContext *ctx = opaque;
+    QSLIST_HEAD(, Coroutine) newest_first, oldest_first;
+    Coroutine *co;
+
+    /* Pairs with QSLIST_INSERT_HEAD_ATOMIC() in aio_co_schedule(). */
+    QSLIST_MOVE_ATOMIC(&newest_first, &ctx->scheduled_coroutines);
+    QSLIST_INIT(&oldest_first);
+    while ((co = QSLIST_FIRST(&newest_first)) != NULL) {
+        QSLIST_REMOVE_HEAD(&newest_first, co_scheduled_next);
+        QSLIST_INSERT_HEAD(&oldest_first, co, co_scheduled_next);
+    }
+
+    while ((co = QSLIST_FIRST(&oldest_first)) != NULL) {
+        QSLIST_REMOVE_HEAD(&oldest_first, co_scheduled_next);
+        /*
+         * The promise is kept now.  Whatever the coroutine does next is
+         * ordered after this by the smp_wmb() in qemu_aio_coroutine_enter().
+         */
+        qatomic_set(&co->scheduled, NULL);
+        qemu_aio_coroutine_enter(ctx, co);
+    }
+}
+
+/* Thread-safe. */
+void aio_co_schedule(AioContext *ctx, Coroutine *co)
+{
+    const char *earlier = qatomic_cmpxchg(&co->scheduled, NULL, __func__);
+
+    if (earlier) {
+        fprintf(stderr, "aio_co_schedule: coroutine %p was already "
+                "scheduled by %s(); it would be entered twice\n",
+                (void *)co, earlier);
+        abort();
+    }
+
+    /*
+     * Once @co is on the list, the home thread may run it, and @co may
+     * drop the last reference to @ctx, before we reach qemu_bh_schedule().
+     * Hold our own reference until we are done with @ctx.
+     */
+    aio_context_ref(ctx);
+    QSLIST_INSERT_HEAD_ATOMIC(&ctx->scheduled_coroutines, co,
+                              co_scheduled_next);
+    qemu_bh_schedule(ctx->co_schedule_bh);
+    aio_context_unref(ctx);
+}
+
+typedef struct CoMove {
+    Coroutine *co;
+    AioContext *to;
+} CoMove;
+
+/* Runs in the old context, after the coroutine has yielded there. */
+static void co_move_bh(void *opaque)
+{
+    CoMove *move = opaque;
+
+    aio_co_schedule(move->to, move->co);
+}
+
+void coroutine_fn aio_co_reschedule_self(AioContext *new_ctx)
+{
+    AioContext *old_ctx = qemu_get_current_aio_context();
+    CoMove move = {
+        .co = qemu_coroutine_self(),
+        .to = new_ctx,
+    };
+
+    if (old_ctx == new_ctx) {
+        return;
+    }
+    /*
+     * Scheduling ourselves into @new_ctx directly would let its thread
+     * enter us before we have yielded here.  A BH of the old context runs
+     * only after the yield below.  @move stays valid: we are suspended
+     * until the new context enters us.
+     */
+    aio_bh_schedule_oneshot(old_ctx, co_move_bh, &move);
+    qemu_coroutine_yield();
+}
+
+/* Thread-safe. */
+void aio_co_wake(Coroutine *co)
+{
+    /*
+     * Read @co before its ctx; pairs with the smp_wmb() in
+     * qemu_aio_coroutine_enter().
+     */
+    smp_read_barrier_depends();
+    aio_co_enter(qatomic_read(&co->ctx), co);
+}
+
+/* Thread-safe. */
+void aio_co_enter(AioContext *ctx, Coroutine *co)
+{
+    AioContext *here = qemu_get_current_aio_context();
+
+    if (ctx != here) {
+        /* Only @ctx's own thread may run @co: hand it over. */
+        aio_co_schedule(ctx, co);
+        return;
+    }
+    if (qemu_in_coroutine()) {
+        Coroutine *self = qemu_coroutine_self();
+
+        /*
+         * Run @co when the caller yields or terminates; entering it here
+         * would nest stacks and let a chain of wake-ups grow without
+         * bound.
+         */
+        assert(self != co);
+        QSIMPLEQ_INSERT_TAIL(&self->co_queue_wakeup, co, co_queue_next);
+        return;
+    }
+    qemu_aio_coroutine_enter(ctx, co);
+}
+
 /* ------------------------------------------------------------------ */
 /* Lifecycle                                                           */
 /* ------------------------------------------------------------------ */
-
-/* Default cap of the per-context thread pool (block/thread-pool.h). */
-#ifndef THREAD_POOL_MAX_THREADS_DEFAULT
-#define THREAD_POOL_MAX_THREADS_DEFAULT 64
-#endif
 
 AioContext *aio_context_new(Error **errp)
 {
@@ -545,6 +698,7 @@ AioContext *aio_context_new(Error **errp)
     QSLIST_INIT(&ctx->bh_list);
     QSIMPLEQ_INIT(&ctx->bh_slice_list);
     QSLIST_INIT(&ctx->scheduled_coroutines);
+    ctx->co_schedule_bh = aio_bh_new(ctx, co_schedule_bh_cb, ctx);
     qemu_lockcnt_init(&ctx->list_lock);
     qemu_rec_mutex_init(&ctx->lock);
     aio_context_setup(ctx);
@@ -624,8 +778,8 @@ void aio_context_set_thread_pool_params(AioContext *ctx, int64_t min,
     }
     ctx->thread_pool_min = min;
     ctx->thread_pool_max = max;
-    /*
-     * TODO(main-loop issue): once util/thread-pool.c exists, apply the new
-     * bounds to a running pool with thread_pool_update_params().
-     */
+    /* A pool created later reads the bounds itself. */
+    if (ctx->thread_pool) {
+        thread_pool_update_params(ctx->thread_pool, ctx);
+    }
 }

@@ -20,15 +20,16 @@ int error_vprintf(const char *fmt, va_list args)
     return vfprintf(stderr, fmt, args);
 }
 
+/* Formatted first and written with one fputs(), like the reports below. */
 int error_printf(const char *fmt, ...)
 {
+    g_autofree char *text = NULL;
     va_list args;
-    int ret;
 
     va_start(args, fmt);
-    ret = error_vprintf(fmt, args);
+    text = g_strdup_vprintf(fmt, args);
     va_end(args);
-    return ret;
+    return fputs(text, stderr) == EOF ? -1 : (int)strlen(text);
 }
 
 typedef enum {
@@ -70,9 +71,28 @@ static void report_line(ReportLevel level, const char *fmt, va_list args)
     g_string_free(line, TRUE);
 }
 
+/* Report the variadic arguments that follow @fmt at @level. */
+#define REPORT_VARARGS_(level, fmt) do {                \
+        va_list va_;                                    \
+                                                        \
+        va_start(va_, fmt);                             \
+        report_line(level, fmt, va_);                   \
+        va_end(va_);                                    \
+    } while (0)
+
+void error_report(const char *fmt, ...)
+{
+    REPORT_VARARGS_(REPORT_ERROR, fmt);
+}
+
 void error_vreport(const char *fmt, va_list args)
 {
     report_line(REPORT_ERROR, fmt, args);
+}
+
+void warn_report(const char *fmt, ...)
+{
+    REPORT_VARARGS_(REPORT_WARNING, fmt);
 }
 
 void warn_vreport(const char *fmt, va_list args)
@@ -80,65 +100,41 @@ void warn_vreport(const char *fmt, va_list args)
     report_line(REPORT_WARNING, fmt, args);
 }
 
+void info_report(const char *fmt, ...)
+{
+    REPORT_VARARGS_(REPORT_INFO, fmt);
+}
+
 void info_vreport(const char *fmt, va_list args)
 {
     report_line(REPORT_INFO, fmt, args);
 }
 
-void error_report(const char *fmt, ...)
-{
-    va_list args;
-
-    va_start(args, fmt);
-    report_line(REPORT_ERROR, fmt, args);
-    va_end(args);
-}
-
-void warn_report(const char *fmt, ...)
-{
-    va_list args;
-
-    va_start(args, fmt);
-    report_line(REPORT_WARNING, fmt, args);
-    va_end(args);
-}
-
-void info_report(const char *fmt, ...)
-{
-    va_list args;
-
-    va_start(args, fmt);
-    report_line(REPORT_INFO, fmt, args);
-    va_end(args);
-}
-
 /*
- * The flag is claimed with an exchange so that two threads reaching the
- * same call site at once still print only one report.
+ * True for the first caller only.  The flag is claimed with an exchange so
+ * that two threads reaching the same call site at once still print only
+ * one report.
  */
+static bool claim_once(bool *printed)
+{
+    return !qatomic_read(printed) && !qatomic_xchg(printed, true);
+}
+
 bool error_report_once_cond(bool *printed, const char *fmt, ...)
 {
-    va_list args;
-
-    if (qatomic_read(printed) || qatomic_xchg(printed, true)) {
+    if (!claim_once(printed)) {
         return false;
     }
-    va_start(args, fmt);
-    report_line(REPORT_ERROR, fmt, args);
-    va_end(args);
+    REPORT_VARARGS_(REPORT_ERROR, fmt);
     return true;
 }
 
 bool warn_report_once_cond(bool *printed, const char *fmt, ...)
 {
-    va_list args;
-
-    if (qatomic_read(printed) || qatomic_xchg(printed, true)) {
+    if (!claim_once(printed)) {
         return false;
     }
-    va_start(args, fmt);
-    report_line(REPORT_WARNING, fmt, args);
-    va_end(args);
+    REPORT_VARARGS_(REPORT_WARNING, fmt);
     return true;
 }
 

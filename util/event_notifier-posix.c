@@ -106,10 +106,8 @@ int event_notifier_init(EventNotifier *e, int active)
 #ifdef CONFIG_EVENTFD
 void event_notifier_init_fd(EventNotifier *e, int fd)
 {
-    /* One eventfd serves both directions. */
-    e->rfd = fd;
-    e->wfd = fd;
     e->initialized = true;
+    e->rfd = e->wfd = fd;     /* one eventfd serves both directions */
 }
 #endif
 

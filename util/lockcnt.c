@@ -81,7 +81,7 @@ static inline unsigned lc_state(unsigned word)
 
 void qemu_lockcnt_init(QemuLockCnt *lockcnt)
 {
-    lockcnt->count = 0;
+    qatomic_set(&lockcnt->count, LC_FREE);     /* count 0, unlocked */
 }
 
 void qemu_lockcnt_destroy(QemuLockCnt *lockcnt)
@@ -306,13 +306,29 @@ unsigned qemu_lockcnt_count(QemuLockCnt *lockcnt)
 
 void qemu_lockcnt_init(QemuLockCnt *lockcnt)
 {
-    qemu_mutex_init(&lockcnt->mutex);
     lockcnt->count = 0;
+    qemu_mutex_init(&lockcnt->mutex);
 }
 
 void qemu_lockcnt_destroy(QemuLockCnt *lockcnt)
 {
     qemu_mutex_destroy(&lockcnt->mutex);
+}
+
+unsigned qemu_lockcnt_count(QemuLockCnt *lockcnt)
+{
+    return qatomic_read(&lockcnt->count);
+}
+
+/* The lock is the mutex itself. */
+void qemu_lockcnt_lock(QemuLockCnt *lockcnt)
+{
+    qemu_mutex_lock(&lockcnt->mutex);
+}
+
+void qemu_lockcnt_unlock(QemuLockCnt *lockcnt)
+{
+    qemu_mutex_unlock(&lockcnt->mutex);
 }
 
 /* Increment @count if it is non-zero; return false if it was zero. */
@@ -405,26 +421,11 @@ bool qemu_lockcnt_dec_if_lock(QemuLockCnt *lockcnt)
     return false;
 }
 
-void qemu_lockcnt_lock(QemuLockCnt *lockcnt)
-{
-    qemu_mutex_lock(&lockcnt->mutex);
-}
-
 void qemu_lockcnt_inc_and_unlock(QemuLockCnt *lockcnt)
 {
-    /* Bumping first closes the window: the count is non-zero on unlock. */
-    qatomic_inc(&lockcnt->count);
-    qemu_mutex_unlock(&lockcnt->mutex);
-}
-
-void qemu_lockcnt_unlock(QemuLockCnt *lockcnt)
-{
-    qemu_mutex_unlock(&lockcnt->mutex);
-}
-
-unsigned qemu_lockcnt_count(QemuLockCnt *lockcnt)
-{
-    return qatomic_read(&lockcnt->count);
+    /* Count first: by the time the mutex is free the count is non-zero. */
+    qatomic_add(&lockcnt->count, 1);
+    qemu_lockcnt_unlock(lockcnt);
 }
 
 #endif /* CONFIG_LINUX */

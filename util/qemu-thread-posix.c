@@ -541,6 +541,12 @@ void qemu_event_wait(QemuEvent *ev)
  */
 static __thread NotifierList thread_exit_notifiers;
 
+/* pthread cleanup handler: runs on return and on pthread_exit(). */
+static void run_thread_exit_notifiers(void *unused)
+{
+    notifier_list_notify(&thread_exit_notifiers, NULL);
+}
+
 void qemu_thread_atexit_add(Notifier *notifier)
 {
     notifier_list_add(&thread_exit_notifiers, notifier);
@@ -549,12 +555,6 @@ void qemu_thread_atexit_add(Notifier *notifier)
 void qemu_thread_atexit_remove(Notifier *notifier)
 {
     notifier_remove(notifier);
-}
-
-/* pthread cleanup handler: runs on return and on pthread_exit(). */
-static void run_thread_exit_notifiers(void *unused)
-{
-    notifier_list_notify(&thread_exit_notifiers, NULL);
 }
 
 /* What qemu_thread_create() hands to the new thread; the thread frees it. */
@@ -605,18 +605,19 @@ static void *thread_trampoline(void *opaque)
 
     /*
      * Cleanup handlers run both when fn returns (pop with 1) and when the
-     * thread calls qemu_thread_exit(), which is pthread_exit().
+     * thread calls qemu_thread_exit(), which is pthread_exit().  Some GCC
+     * versions misjudge the size of the cleanup buffer, hence the pragmas.
      */
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push
-#ifndef __clang__
-/* Some GCC versions misjudge the size of the cleanup buffer. */
 #pragma GCC diagnostic ignored "-Wstringop-overflow"
 #endif
     pthread_cleanup_push(run_thread_exit_notifiers, NULL);
     result = fn(arg);
     pthread_cleanup_pop(1);
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
-
+#endif
     return result;
 }
 

@@ -21,7 +21,7 @@
  *  - timerlists_lock protects each clock's registry of lists and the lists'
  *    reference counts.  Lock order: timerlists_lock, then a list's lock.
  *    Code that must call out for every list of a clock (notify, wait for
- *    running callbacks, run the virtual clock's timers) takes a reference
+ *    running callbacks) takes a reference
  *    on each list under timerlists_lock, drops the lock, and works on that
  *    snapshot; a list freed meanwhile by its owner is destroyed when the
  *    last reference goes.
@@ -36,15 +36,12 @@
 #include "system/cpu-timers.h"
 #include "system/replay.h"
 
+#ifdef CONFIG_PPOLL
+#include <poll.h>               /* ppoll(); QEMU's osdep.h lacks <poll.h> */
+#endif
 #ifdef CONFIG_PRCTL_PR_SET_TIMERSLACK
 #include <sys/prctl.h>
 #endif
-
-/*
- * BOOTSTRAP: the provisional qemu/main-loop.h does not declare this yet
- * (QEMU's does); drop this line once it does.
- */
-void qemu_notify_event(void);
 
 /* QEMUTimer.heap_index of a timer that is not in any heap. */
 #define TIMER_NOT_QUEUED SIZE_MAX
@@ -725,11 +722,46 @@ bool qemu_clock_run_all_timers(void)
     return ran;
 }
 
-/* Run the due timers of every list of @clock; true if any callback ran. */
-static bool clock_run_all_lists(QEMUClock *clock)
+/*
+ * The virtual-clock lists that qemu_clock_advance_virtual_time() steps
+ * and runs, QEMU's rule: the main loop's and, once there is a main loop,
+ * the main AioContext's.  Other AioContexts (IOThreads) run their own due
+ * timers when the final qemu_clock_notify() wakes them.  Returns how many
+ * of the two slots of @lists it filled.
+ */
+static int advance_lists(QEMUTimerList *lists[2])
 {
-    size_t n, i;
-    QEMUTimerList **lists = clock_get_lists(clock, &n);
+    AioContext *ctx = qemu_get_aio_context();
+    int n = 0;
+
+    lists[n++] = main_loop_list(QEMU_CLOCK_VIRTUAL);
+    if (ctx) {
+        lists[n++] = ctx->tlg.tl[QEMU_CLOCK_VIRTUAL];
+    }
+    return n;
+}
+
+/* Earliest expiry (absolute ns) over the advance lists, -1 if none. */
+static int64_t advance_earliest_expiry(void)
+{
+    QEMUTimerList *lists[2];
+    int64_t earliest = -1;
+    int n = advance_lists(lists), i;
+
+    for (i = 0; i < n; i++) {
+        if (timerlist_has_timers(lists[i])) {
+            earliest = qemu_soonest_timeout(earliest,
+                timerlist_earliest_masked(lists[i], QEMU_TIMER_ATTR_ALL));
+        }
+    }
+    return earliest;
+}
+
+/* Run the due timers of the advance lists; true if any callback ran. */
+static bool advance_run_lists(void)
+{
+    QEMUTimerList *lists[2];
+    int n = advance_lists(lists), i;
     bool ran = false;
 
     for (i = 0; i < n; i++) {
@@ -737,7 +769,6 @@ static bool clock_run_all_lists(QEMUClock *clock)
             ran = true;
         }
     }
-    clock_put_lists(lists, n);
     return ran;
 }
 
@@ -758,7 +789,7 @@ int64_t qemu_clock_advance_virtual_time(int64_t target_ns)
         bool ran;
 
         if (clock_is_enabled(clock)) {
-            next = clock_earliest_expiry(clock, QEMU_TIMER_ATTR_ALL);
+            next = advance_earliest_expiry();
         }
         step = (next < 0 || next > target_ns) ? target_ns : next;
         if (step > now) {
@@ -769,7 +800,7 @@ int64_t qemu_clock_advance_virtual_time(int64_t target_ns)
                 break;
             }
         }
-        ran = clock_run_all_lists(clock);
+        ran = advance_run_lists();
         if (now >= target_ns) {
             break;
         }
@@ -780,7 +811,7 @@ int64_t qemu_clock_advance_virtual_time(int64_t target_ns)
              */
             cpus_set_virtual_clock(target_ns);
             now = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
-            clock_run_all_lists(clock);
+            advance_run_lists();
             break;
         }
     }

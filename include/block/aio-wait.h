@@ -26,8 +26,6 @@ typedef struct {
     unsigned num_waiters;
 } AioWait;
 
-/* The one instance, defined in util/aio-wait.c. */
-extern AioWait global_aio_wait;
 
 /**
  * AIO_WAIT_WHILE_INTERNAL:
@@ -58,6 +56,9 @@ extern AioWait global_aio_wait;
     }                                                               \
     qatomic_dec(&aww_wait_->num_waiters);                           \
     aww_waited_; })
+
+/* The one instance, defined in util/aio-wait.c. */
+extern AioWait global_aio_wait;
 
 /* AIO_WAIT_WHILE: see AIO_WAIT_WHILE_INTERNAL(). */
 #define AIO_WAIT_WHILE(ctx, cond) AIO_WAIT_WHILE_INTERNAL(ctx, cond)

@@ -45,19 +45,19 @@
 /* Asynchronous block requests (implemented in util/aiocb.c)           */
 /* ------------------------------------------------------------------ */
 
-typedef struct BlockAIOCB BlockAIOCB;
-
 /* Completion callback of a block request: @ret is 0 or -errno. */
 typedef void BlockCompletionFunc(void *opaque, int ret);
 
+typedef struct BlockAIOCB BlockAIOCB;
+
 /*
  * AIOCBInfo: per-request-type description.
- * @cancel_async: start cancelling a request (may be NULL)
  * @aiocb_size: bytes qemu_aio_get() allocates (a BlockAIOCB comes first)
+ * @cancel_async: start cancelling a request (may be NULL)
  */
 typedef struct AIOCBInfo {
-    void (*cancel_async)(BlockAIOCB *acb);
     size_t aiocb_size;
+    void (*cancel_async)(BlockAIOCB *acb);
 } AIOCBInfo;
 
 /*
@@ -65,53 +65,46 @@ typedef struct AIOCBInfo {
  * API: block drivers and devices read and write them directly.
  */
 struct BlockAIOCB {
+    BlockCompletionFunc *cb;    /* called once with the request's result */
+    void *opaque;               /* ...and this argument */
     const AIOCBInfo *aiocb_info;
-    BlockDriverState *bs;
-    BlockCompletionFunc *cb;
-    void *opaque;
     int refcnt;                 /* freed by qemu_aio_unref() at zero */
+    BlockDriverState *bs;
 };
 
+/** qemu_aio_ref: take a reference to a BlockAIOCB. */
+void qemu_aio_ref(void *acb_ptr);
+/** qemu_aio_unref: drop a reference to a BlockAIOCB; frees it at zero. */
+void qemu_aio_unref(void *acb_ptr);
 /**
  * qemu_aio_get:
- * Allocate @aiocb_info->aiocb_size zeroed bytes, fill in the BlockAIOCB
+ * Allocate @info->aiocb_size zeroed bytes, fill in the BlockAIOCB
  * head with the arguments and a reference count of 1.
  */
-void *qemu_aio_get(const AIOCBInfo *aiocb_info, BlockDriverState *bs,
-                   BlockCompletionFunc *cb, void *opaque);
-/** qemu_aio_unref: drop a reference to a BlockAIOCB; frees it at zero. */
-void qemu_aio_unref(void *p);
-/** qemu_aio_ref: take a reference to a BlockAIOCB. */
-void qemu_aio_ref(void *p);
+void *qemu_aio_get(const AIOCBInfo *info,
+                   BlockDriverState *bs, BlockCompletionFunc *cb,
+                   void *opaque);
 
 /* ------------------------------------------------------------------ */
 /* Types                                                               */
 /* ------------------------------------------------------------------ */
 
+/* fd readiness callback. */
+typedef void IOHandler(void *opaque);
+/* Userspace poll: return true if the handler has work (no syscall!). */
+typedef bool AioPollFn(void *opaque);
+/* Bottom-half callback. */
+typedef void QEMUBHFunc(void *opaque);
+
 /* One registered file descriptor; private to util/aio-posix.c. */
 typedef struct AioHandler AioHandler;
 typedef QLIST_HEAD(, AioHandler) AioHandlerList;
-
-/* Bottom-half callback. */
-typedef void QEMUBHFunc(void *opaque);
-/* Userspace poll: return true if the handler has work (no syscall!). */
-typedef bool AioPollFn(void *opaque);
-/* fd readiness callback. */
-typedef void IOHandler(void *opaque);
+typedef QSLIST_HEAD(, AioHandler) AioHandlerSList;
 
 /* Engines a context may own; defined by their own modules. */
-struct ThreadPoolAio;           /* block/thread-pool.h */
-struct LinuxAioState;           /* block/raw-aio.h, libaio */
 typedef struct LuringState LuringState; /* block/raw-aio.h, io_uring */
-
-/**
- * aio_poll_disabled:
- * @ctx: the AioContext
- *
- * Returns: true if some registered handler has no io_poll callback, so
- * that userspace polling alone can never see all events.  Thread-safe.
- */
-bool aio_poll_disabled(AioContext *ctx);
+struct LinuxAioState;           /* block/raw-aio.h, libaio */
+struct ThreadPoolAio;           /* block/thread-pool.h */
 
 /*
  * FDMonOps: a file-descriptor monitor (poll(2), epoll(7) or io_uring).
@@ -126,11 +119,21 @@ bool aio_poll_disabled(AioContext *ctx);
  *   cannot poll readiness from userspace use aio_poll_disabled().
  */
 typedef struct {
+    bool (*need_wait)(AioContext *ctx);
+    int (*wait)(AioContext *ctx, AioHandlerList *ready_list,
+                int64_t timeout);
     void (*update)(AioContext *ctx, AioHandler *old_node,
                    AioHandler *new_node);
-    int (*wait)(AioContext *ctx, AioHandlerList *ready_list, int64_t timeout);
-    bool (*need_wait)(AioContext *ctx);
 } FDMonOps;
+
+/**
+ * aio_poll_disabled:
+ * @ctx: the AioContext
+ *
+ * Returns: true if some registered handler has no io_poll callback, so
+ * that userspace polling alone can never see all events.  Thread-safe.
+ */
+bool aio_poll_disabled(AioContext *ctx);
 
 /*
  * Bottom halves are pushed on ctx->bh_list by any thread.  aio_bh_poll()
@@ -141,18 +144,16 @@ typedef struct {
  */
 typedef QSLIST_HEAD(, QEMUBH) BHList;
 
-typedef struct BHListSlice BHListSlice;
-struct BHListSlice {
-    BHList bh_list;                     /* BHs still to run */
-    QSIMPLEQ_ENTRY(BHListSlice) next;   /* on ctx->bh_slice_list */
-};
-
-typedef QSLIST_HEAD(, AioHandler) AioHandlerSList;
-
 /* Adaptive-polling state of one handler. */
 typedef struct AioPolledEvent {
     int64_t ns;             /* how long to busy-poll, in nanoseconds */
 } AioPolledEvent;
+
+typedef struct BHListSlice BHListSlice;
+struct BHListSlice {
+    QSIMPLEQ_ENTRY(BHListSlice) next;   /* on ctx->bh_slice_list */
+    BHList bh_list;                     /* BHs still to run */
+};
 
 /*
  * struct AioContext: the event loop state.
@@ -166,11 +167,13 @@ typedef struct AioPolledEvent {
 struct AioContext {
     GSource source;
 
-    /* Recursive lock available to the context's users; unused here. */
-    QemuRecMutex lock;
+    /* --- file-descriptor handlers --- */
 
-    /* Graph-lock reader state, owned by block/graph-lock.c. */
-    BdrvGraphRWlock *bdrv_graph;
+    /*
+     * Protects the handler lists against concurrent add/remove and keeps
+     * nodes alive while a walker (aio_poll(), dispatch) uses them.
+     */
+    QemuLockCnt list_lock;
 
     /*
      * Every AioHandler, including the ones marked deleted.  Insertions and
@@ -180,10 +183,42 @@ struct AioContext {
     AioHandlerList aio_handlers;
 
     /*
+     * Handlers taking part in userspace polling.  Walked and changed by
+     * the home thread with list_lock's count raised; aio_set_fd_handler()
+     * unlinks a node from here only when the count is zero.
+     */
+    AioHandlerList poll_aio_handlers;
+
+    /*
      * Handlers removed while somebody walked the list (list_lock count was
      * non-zero).  Protected by list_lock; freed by the outermost walker.
      */
     AioHandlerList deleted_aio_handlers;
+
+    /* Current fd monitor; changed under list_lock by the home thread. */
+    const FDMonOps *fdmon_ops;
+
+    /* epoll(7) instance, or -1 (fdmon-epoll.c). */
+    int epollfd;
+
+#ifdef CONFIG_LINUX_IO_URING
+    /* io_uring fd monitor (util/fdmon-io_uring.c). */
+    AioHandlerSList submit_list;
+    struct io_uring fdmon_io_uring;
+#endif
+
+    /* --- wake-ups --- */
+
+    /* Written by aio_notify() to wake a blocked poll; read fd watched by
+     * the context itself (never counted as progress). */
+    EventNotifier notifier;
+
+    /*
+     * Set by aio_notify(), cleared by aio_notify_accept() before the loop
+     * looks for work.  When false, either the notifier is also clear or the
+     * home thread is about to look for work anyway.  Atomic accesses.
+     */
+    bool notified;
 
     /*
      * Whether aio_notify() must write the event notifier.  Bit 0 is set by
@@ -195,90 +230,67 @@ struct AioContext {
      */
     uint32_t notify_me;
 
-    /*
-     * Protects the handler lists against concurrent add/remove and keeps
-     * nodes alive while a walker (aio_poll(), dispatch) uses them.
-     */
-    QemuLockCnt list_lock;
-
-    /* Scheduled bottom halves not yet taken by aio_bh_poll(); lock-free. */
-    BHList bh_list;
+    /* --- bottom halves, coroutines and timers --- */
 
     /* Slices taken by the aio_bh_poll() calls in progress, outermost
      * first.  Home thread only. */
     QSIMPLEQ_HEAD(, BHListSlice) bh_slice_list;
 
-    /*
-     * Set by aio_notify(), cleared by aio_notify_accept() before the loop
-     * looks for work.  When false, either the notifier is also clear or the
-     * home thread is about to look for work anyway.  Atomic accesses.
-     */
-    bool notified;
+    /* Scheduled bottom halves not yet taken by aio_bh_poll(); lock-free. */
+    BHList bh_list;
 
-    /* Written by aio_notify() to wake a blocked poll; read fd watched by
-     * the context itself (never counted as progress). */
-    EventNotifier notifier;
-
+    /* BH that enters the scheduled coroutines in the home thread. */
+    QEMUBH *co_schedule_bh;
     /* Coroutines queued by aio_co_schedule() (lock-free list). */
     QSLIST_HEAD(, Coroutine) scheduled_coroutines;
-    /* BH that enters them in the home thread. */
-    QEMUBH *co_schedule_bh;
-
-    /* Bounds for the thread pool, set by
-     * aio_context_set_thread_pool_params(); home thread / BQL. */
-    int thread_pool_min;
-    int thread_pool_max;
-
-    /* Thread pool created lazily by aio_get_thread_pool(); own locking. */
-    struct ThreadPoolAio *thread_pool;
-
-#ifdef CONFIG_LINUX_AIO
-    /* Linux AIO engine, aio_setup_linux_aio(). */
-    struct LinuxAioState *linux_aio;
-#endif
-#ifdef CONFIG_LINUX_IO_URING
-    /* io_uring block engine, aio_setup_linux_io_uring(). */
-    LuringState *linux_io_uring;
-
-    /* io_uring fd monitor (util/fdmon-io_uring.c). */
-    struct io_uring fdmon_io_uring;
-    AioHandlerSList submit_list;
-#endif
 
     /* One timer list per clock; the lists have their own locking. */
     QEMUTimerListGroup tlg;
+
+    /* --- adaptive polling --- */
+
+    /* True between io_poll_begin and io_poll_end calls (home thread). */
+    bool poll_started;
 
     /* Handlers without io_poll; atomic, written under list_lock. */
     int poll_disable_cnt;
 
     /* Adaptive polling parameters (aio_context_set_poll_params()).  Read
      * without synchronisation: a stale value for one iteration is fine. */
-    int64_t poll_max_ns;
-    int64_t poll_grow;
-    int64_t poll_shrink;
+    int64_t poll_max_ns, poll_shrink, poll_grow;
+
+    /* --- I/O engines --- */
+
+    /* Thread pool created lazily by aio_get_thread_pool(); own locking. */
+    struct ThreadPoolAio *thread_pool;
+
+    /* Bounds for the thread pool, set by
+     * aio_context_set_thread_pool_params(); home thread / BQL. */
+    int thread_pool_max, thread_pool_min;
 
     /* Maximum requests per batch for the Linux AIO engines. */
     int64_t aio_max_batch;
 
-    /*
-     * Handlers taking part in userspace polling.  Walked and changed by
-     * the home thread with list_lock's count raised; aio_set_fd_handler()
-     * unlinks a node from here only when the count is zero.
-     */
-    AioHandlerList poll_aio_handlers;
+#ifdef CONFIG_LINUX_IO_URING
+    /* io_uring block engine, aio_setup_linux_io_uring(). */
+    LuringState *linux_io_uring;
+#endif
+#ifdef CONFIG_LINUX_AIO
+    /* Linux AIO engine, aio_setup_linux_aio(). */
+    struct LinuxAioState *linux_aio;
+#endif
 
-    /* True between io_poll_begin and io_poll_end calls (home thread). */
-    bool poll_started;
+    /* --- for the context's users --- */
 
-    /* epoll(7) instance, or -1 (fdmon-epoll.c). */
-    int epollfd;
+    /* Graph-lock reader state, owned by block/graph-lock.c. */
+    BdrvGraphRWlock *bdrv_graph;
 
-    /* Current fd monitor; changed under list_lock by the home thread. */
-    const FDMonOps *fdmon_ops;
+    /* Recursive lock available to the context's users; unused here. */
+    QemuRecMutex lock;
 };
 
 /* ------------------------------------------------------------------ */
-/* Lifecycle                                                           */
+/* Lifecycle                                                          */
 /* ------------------------------------------------------------------ */
 
 /**
@@ -294,14 +306,6 @@ struct AioContext {
 AioContext *aio_context_new(Error **errp);
 
 /**
- * aio_context_ref:
- * @ctx: the AioContext
- *
- * Take a reference (a GSource reference).  Thread-safe.
- */
-void aio_context_ref(AioContext *ctx);
-
-/**
  * aio_context_unref:
  * @ctx: the AioContext
  *
@@ -310,9 +314,163 @@ void aio_context_ref(AioContext *ctx);
  */
 void aio_context_unref(AioContext *ctx);
 
+/**
+ * aio_context_ref:
+ * @ctx: the AioContext
+ *
+ * Take a reference (a GSource reference).  Thread-safe.
+ */
+void aio_context_ref(AioContext *ctx);
+
+/**
+ * aio_get_g_source:
+ * @ctx: the AioContext
+ *
+ * Returns: a new reference to @ctx's GSource, to attach to a GMainContext.
+ * Switches @ctx to an fd monitor that glib can drive.
+ */
+GSource *aio_get_g_source(AioContext *ctx);
+
+/* aio_context_use_g_source: make @ctx drivable by glib (internal). */
+void aio_context_use_g_source(AioContext *ctx);
+
+/**
+ * aio_context_setup:
+ * Choose @ctx's fd monitor (internal to aio_context_new()).
+ */
+void aio_context_setup(AioContext *ctx);
+
+/**
+ * aio_context_destroy:
+ * Release @ctx's fd monitor (internal to finalization).
+ */
+void aio_context_destroy(AioContext *ctx);
+
 /* ------------------------------------------------------------------ */
-/* Bottom halves                                                       */
+/* Tuning and I/O engines                                             */
 /* ------------------------------------------------------------------ */
+
+/**
+ * aio_context_set_thread_pool_params:
+ * @ctx: the AioContext
+ * @min: threads the pool keeps even when idle
+ * @max: most threads the pool starts
+ * @errp: error object; set when not 0 <= @min <= @max, 0 < @max <= INT_MAX
+ */
+void aio_context_set_thread_pool_params(AioContext *ctx, int64_t min,
+                                        int64_t max, Error **errp);
+
+/** aio_get_thread_pool: @ctx's thread pool, created on first use. */
+struct ThreadPoolAio *aio_get_thread_pool(AioContext *ctx);
+
+/**
+ * aio_context_set_aio_params:
+ * @ctx: the AioContext
+ * @max_batch: largest batch the Linux AIO engines submit (0: engine
+ *             default)
+ */
+void aio_context_set_aio_params(AioContext *ctx, int64_t max_batch);
+
+/** aio_setup_linux_io_uring: create @ctx's io_uring engine on first use. */
+LuringState *aio_setup_linux_io_uring(AioContext *ctx, Error **errp);
+
+/** aio_get_linux_io_uring: @ctx's io_uring engine (must exist). */
+LuringState *aio_get_linux_io_uring(AioContext *ctx);
+
+/** aio_setup_linux_aio: create @ctx's Linux AIO engine on first use. */
+struct LinuxAioState *aio_setup_linux_aio(AioContext *ctx, Error **errp);
+
+/** aio_get_linux_aio: @ctx's Linux AIO engine (must exist). */
+struct LinuxAioState *aio_get_linux_aio(AioContext *ctx);
+
+/**
+ * aio_context_set_poll_params:
+ * @ctx: the AioContext
+ * @max_ns: longest busy-poll in ns (0 disables polling)
+ * @grow: factor by which a handler's poll time grows (0: 2)
+ * @shrink: divisor by which it shrinks (0: drop to 0)
+ * @errp: error object
+ *
+ * Set the adaptive-polling parameters and restart every handler's poll
+ * time at 0.  Home thread (or with the context quiescent).
+ */
+void aio_context_set_poll_params(AioContext *ctx, int64_t max_ns,
+                                 int64_t grow, int64_t shrink, Error **errp);
+
+/* ------------------------------------------------------------------ */
+/* Which context a thread runs                                        */
+/* ------------------------------------------------------------------ */
+
+/**
+ * qemu_set_current_aio_context:
+ * @ctx: the context the calling thread is going to run
+ *
+ * Make the calling thread @ctx's home thread.  Once per thread: aborts if
+ * the thread already has a context.
+ */
+void qemu_set_current_aio_context(AioContext *ctx);
+
+/**
+ * qemu_get_current_aio_context:
+ *
+ * Returns: the AioContext the calling thread runs (set with
+ * qemu_set_current_aio_context()); failing that, the main context if the
+ * caller holds the BQL; else NULL.
+ */
+AioContext *qemu_get_current_aio_context(void);
+
+/* ------------------------------------------------------------------ */
+/* Bottom halves                                                      */
+/* ------------------------------------------------------------------ */
+
+/**
+ * aio_bh_new_full:
+ * @ctx: context the BH runs in
+ * @cb: callback
+ * @opaque: argument for @cb
+ * @name: name for debugging (reported if the BH leaks)
+ * @reentrancy_guard: device guard flagged while @cb runs, or NULL
+ *
+ * Allocate a BH that is not scheduled.  The caller owns it and frees it
+ * with qemu_bh_delete().  Thread-safe.
+ */
+QEMUBH *aio_bh_new_full(AioContext *ctx, QEMUBHFunc *cb, void *opaque,
+                        const char *name,
+                        MemReentrancyGuard *reentrancy_guard);
+
+/* The short forms name the BH after its callback. */
+#define aio_bh_new_guarded(ctx, cb, opaque, guard) \
+    aio_bh_new_full(ctx, cb, opaque, stringify(cb), guard)
+#define aio_bh_new(ctx, cb, opaque) \
+    aio_bh_new_guarded(ctx, cb, opaque, NULL)
+
+/**
+ * qemu_bh_schedule:
+ * @bh: a bottom half
+ *
+ * Make @bh run once at the next aio_bh_poll() of its context and wake the
+ * context.  Scheduling a scheduled BH does nothing more.  Thread-safe.
+ */
+void qemu_bh_schedule(QEMUBH *bh);
+
+/**
+ * qemu_bh_delete:
+ * @bh: a bottom half, possibly scheduled, possibly running (a BH may
+ *      delete itself)
+ *
+ * Free @bh.  Its callback never starts again; the memory is released by the
+ * next aio_bh_poll() of its context.  Thread-safe.
+ */
+void qemu_bh_delete(QEMUBH *bh);
+
+/**
+ * qemu_bh_cancel:
+ * @bh: a bottom half
+ *
+ * Unschedule @bh.  It does not wait: if another thread is running the
+ * callback right now, the callback finishes.  Thread-safe.
+ */
+void qemu_bh_cancel(QEMUBH *bh);
 
 /**
  * aio_bh_schedule_oneshot_full:
@@ -330,44 +488,6 @@ void aio_bh_schedule_oneshot_full(AioContext *ctx, QEMUBHFunc *cb,
 /* aio_bh_schedule_oneshot: aio_bh_schedule_oneshot_full() named after @cb */
 #define aio_bh_schedule_oneshot(ctx, cb, opaque) \
     aio_bh_schedule_oneshot_full((ctx), (cb), (opaque), (stringify(cb)))
-
-/**
- * aio_bh_new_full:
- * @ctx: context the BH runs in
- * @cb: callback
- * @opaque: argument for @cb
- * @name: name for debugging (reported if the BH leaks)
- * @reentrancy_guard: device guard flagged while @cb runs, or NULL
- *
- * Allocate a BH that is not scheduled.  The caller owns it and frees it
- * with qemu_bh_delete().  Thread-safe.
- */
-QEMUBH *aio_bh_new_full(AioContext *ctx, QEMUBHFunc *cb, void *opaque,
-                        const char *name,
-                        MemReentrancyGuard *reentrancy_guard);
-
-#define aio_bh_new(ctx, cb, opaque) \
-    aio_bh_new_full((ctx), (cb), (opaque), (stringify(cb)), NULL)
-#define aio_bh_new_guarded(ctx, cb, opaque, guard) \
-    aio_bh_new_full((ctx), (cb), (opaque), (stringify(cb)), guard)
-
-/**
- * aio_notify:
- * @ctx: the AioContext
- *
- * Make the home thread look for work again: a blocking aio_poll() or a
- * GMainContext iteration waiting on @ctx wakes up.  Costs no system call
- * when nobody is waiting.  Thread-safe.
- */
-void aio_notify(AioContext *ctx);
-
-/**
- * aio_notify_accept:
- * @ctx: the AioContext
- *
- * Clear the notification flag before looking for work.  Home thread only.
- */
-void aio_notify_accept(AioContext *ctx);
 
 /**
  * aio_bh_call:
@@ -390,80 +510,23 @@ void aio_bh_call(QEMUBH *bh);
  */
 int aio_bh_poll(AioContext *ctx);
 
-/**
- * qemu_bh_schedule:
- * @bh: a bottom half
- *
- * Make @bh run once at the next aio_bh_poll() of its context and wake the
- * context.  Scheduling a scheduled BH does nothing more.  Thread-safe.
- */
-void qemu_bh_schedule(QEMUBH *bh);
-
-/**
- * qemu_bh_cancel:
- * @bh: a bottom half
- *
- * Unschedule @bh.  It does not wait: if another thread is running the
- * callback right now, the callback finishes.  Thread-safe.
- */
-void qemu_bh_cancel(QEMUBH *bh);
-
-/**
- * qemu_bh_delete:
- * @bh: a bottom half, possibly scheduled, possibly running (a BH may
- *      delete itself)
- *
- * Free @bh.  Its callback never starts again; the memory is released by the
- * next aio_bh_poll() of its context.  Thread-safe.
- */
-void qemu_bh_delete(QEMUBH *bh);
-
 /* ------------------------------------------------------------------ */
-/* Running the loop                                                    */
+/* File-descriptor handlers                                           */
 /* ------------------------------------------------------------------ */
 
 /**
- * aio_prepare:
+ * aio_set_event_notifier_poll:
  * @ctx: the AioContext
+ * @notifier: a notifier registered with aio_set_event_notifier()
+ * @io_poll_begin: called when the loop starts busy-polling, or NULL
+ * @io_poll_end: called when it stops, or NULL
  *
- * GSource helper: leave userspace polling mode before glib polls the fds.
- *
- * Returns: false (nothing is known to be ready).
+ * Lets a device turn off its own notifications while the loop polls.
+ * Home thread only.
  */
-bool aio_prepare(AioContext *ctx);
-
-/**
- * aio_pending:
- * @ctx: the AioContext
- *
- * GSource helper.  Returns: true if glib reported an event for a handler
- * that has a callback for it.
- */
-bool aio_pending(AioContext *ctx);
-
-/**
- * aio_dispatch:
- * @ctx: the AioContext
- *
- * GSource helper: run BHs, every handler with events, then timers.
- */
-void aio_dispatch(AioContext *ctx);
-
-/**
- * aio_poll:
- * @ctx: the AioContext
- * @blocking: wait for work if there is none
- *
- * Run one iteration of the event loop: BHs, ready handlers and expired
- * timers.  With @blocking, wait until at least one of them has work (an
- * aio_notify() also ends the wait).  Home thread only; may nest inside a
- * callback.
- *
- * Returns: true if a callback made progress: a non-idle BH ran, a handler
- * other than the context's own notifier ran, or a timer fired.  Wake-ups by
- * aio_notify() alone are not progress.
- */
-bool no_coroutine_fn aio_poll(AioContext *ctx, bool blocking);
+void aio_set_event_notifier_poll(AioContext *ctx, EventNotifier *notifier,
+                                 EventNotifierHandler *io_poll_begin,
+                                 EventNotifierHandler *io_poll_end);
 
 /**
  * aio_set_fd_handler:
@@ -501,95 +564,33 @@ void aio_set_event_notifier(AioContext *ctx, EventNotifier *notifier,
                             AioPollFn *io_poll,
                             EventNotifierHandler *io_poll_ready);
 
-/**
- * aio_set_event_notifier_poll:
- * @ctx: the AioContext
- * @notifier: a notifier registered with aio_set_event_notifier()
- * @io_poll_begin: called when the loop starts busy-polling, or NULL
- * @io_poll_end: called when it stops, or NULL
- *
- * Lets a device turn off its own notifications while the loop polls.
- * Home thread only.
- */
-void aio_set_event_notifier_poll(AioContext *ctx, EventNotifier *notifier,
-                                 EventNotifierHandler *io_poll_begin,
-                                 EventNotifierHandler *io_poll_end);
-
-/**
- * aio_get_g_source:
- * @ctx: the AioContext
- *
- * Returns: a new reference to @ctx's GSource, to attach to a GMainContext.
- * Switches @ctx to an fd monitor that glib can drive.
- */
-GSource *aio_get_g_source(AioContext *ctx);
-
-/** aio_get_thread_pool: @ctx's thread pool, created on first use. */
-struct ThreadPoolAio *aio_get_thread_pool(AioContext *ctx);
-
-/** aio_setup_linux_aio: create @ctx's Linux AIO engine on first use. */
-struct LinuxAioState *aio_setup_linux_aio(AioContext *ctx, Error **errp);
-
-/** aio_get_linux_aio: @ctx's Linux AIO engine (must exist). */
-struct LinuxAioState *aio_get_linux_aio(AioContext *ctx);
-
-/** aio_setup_linux_io_uring: create @ctx's io_uring engine on first use. */
-LuringState *aio_setup_linux_io_uring(AioContext *ctx, Error **errp);
-
-/** aio_get_linux_io_uring: @ctx's io_uring engine (must exist). */
-LuringState *aio_get_linux_io_uring(AioContext *ctx);
-
 /* ------------------------------------------------------------------ */
-/* Timers on the context's timer list group                            */
+/* Running the loop                                                   */
 /* ------------------------------------------------------------------ */
 
 /**
- * aio_timer_new_with_attrs:
- * Allocate a timer on @ctx with the given clock, scale (ns per unit) and
- * attributes; free it with timer_free().  Its callback runs in @ctx.
+ * aio_notify_accept:
+ * @ctx: the AioContext
+ *
+ * Clear the notification flag before looking for work.  Home thread only.
  */
-static inline QEMUTimer *aio_timer_new_with_attrs(AioContext *ctx,
-                                                  QEMUClockType type,
-                                                  int scale, int attributes,
-                                                  QEMUTimerCB *cb,
-                                                  void *opaque)
-{
-    QEMUTimerListGroup *group = &ctx->tlg;
-
-    return timer_new_full(group, type, scale, attributes, cb, opaque);
-}
-
-/** aio_timer_new: aio_timer_new_with_attrs() with no attributes. */
-static inline QEMUTimer *aio_timer_new(AioContext *ctx, QEMUClockType type,
-                                       int scale, QEMUTimerCB *cb,
-                                       void *opaque)
-{
-    return aio_timer_new_with_attrs(ctx, type, scale, 0, cb, opaque);
-}
+void aio_notify_accept(AioContext *ctx);
 
 /**
- * aio_timer_init_with_attrs:
- * Initialise a caller-allocated timer on @ctx (see
- * aio_timer_new_with_attrs()).
+ * aio_poll:
+ * @ctx: the AioContext
+ * @blocking: wait for work if there is none
+ *
+ * Run one iteration of the event loop: BHs, ready handlers and expired
+ * timers.  With @blocking, wait until at least one of them has work (an
+ * aio_notify() also ends the wait).  Home thread only; may nest inside a
+ * callback.
+ *
+ * Returns: true if a callback made progress: a non-idle BH ran, a handler
+ * other than the context's own notifier ran, or a timer fired.  Wake-ups by
+ * aio_notify() alone are not progress.
  */
-static inline void aio_timer_init_with_attrs(AioContext *ctx,
-                                             QEMUTimer *ts,
-                                             QEMUClockType type,
-                                             int scale, int attributes,
-                                             QEMUTimerCB *cb, void *opaque)
-{
-    QEMUTimerListGroup *group = &ctx->tlg;
-
-    timer_init_full(ts, group, type, scale, attributes, cb, opaque);
-}
-
-/** aio_timer_init: aio_timer_init_with_attrs() with no attributes. */
-static inline void aio_timer_init(AioContext *ctx, QEMUTimer *ts,
-                                  QEMUClockType type, int scale,
-                                  QEMUTimerCB *cb, void *opaque)
-{
-    aio_timer_init_with_attrs(ctx, ts, type, scale, 0, cb, opaque);
-}
+bool no_coroutine_fn aio_poll(AioContext *ctx, bool blocking);
 
 /**
  * aio_compute_timeout:
@@ -601,9 +602,111 @@ static inline void aio_timer_init(AioContext *ctx, QEMUTimer *ts,
  */
 int64_t aio_compute_timeout(AioContext *ctx);
 
+/**
+ * aio_notify:
+ * @ctx: the AioContext
+ *
+ * Make the home thread look for work again: a blocking aio_poll() or a
+ * GMainContext iteration waiting on @ctx wakes up.  Costs no system call
+ * when nobody is waiting.  Thread-safe.
+ */
+void aio_notify(AioContext *ctx);
+
+/**
+ * aio_dispatch:
+ * @ctx: the AioContext
+ *
+ * GSource helper: run BHs, every handler with events, then timers.
+ */
+void aio_dispatch(AioContext *ctx);
+
+/**
+ * aio_pending:
+ * @ctx: the AioContext
+ *
+ * GSource helper.  Returns: true if glib reported an event for a handler
+ * that has a callback for it.
+ */
+bool aio_pending(AioContext *ctx);
+
+/**
+ * aio_prepare:
+ * @ctx: the AioContext
+ *
+ * GSource helper: leave userspace polling mode before glib polls the fds.
+ *
+ * Returns: false (nothing is known to be ready).
+ */
+bool aio_prepare(AioContext *ctx);
+
 /* ------------------------------------------------------------------ */
-/* Coroutines                                                          */
+/* Timers on the context's timer list group                           */
 /* ------------------------------------------------------------------ */
+
+/**
+ * aio_timer_init_with_attrs:
+ * Initialise a caller-allocated timer @ts on @ctx (see
+ * aio_timer_new_with_attrs()).
+ */
+static inline void
+aio_timer_init_with_attrs(AioContext *ctx, QEMUTimer *ts, QEMUClockType type,
+                          int scale, int attributes, QEMUTimerCB *cb,
+                          void *opaque)
+{
+    timer_init_full(ts, &ctx->tlg, type, scale, attributes, cb, opaque);
+}
+
+/** aio_timer_init: aio_timer_init_with_attrs() with no attributes. */
+static inline void
+aio_timer_init(AioContext *ctx, QEMUTimer *ts, QEMUClockType type, int scale,
+               QEMUTimerCB *cb, void *opaque)
+{
+    aio_timer_init_with_attrs(ctx, ts, type, scale, 0, cb, opaque);
+}
+
+/**
+ * aio_timer_new_with_attrs:
+ * Allocate a timer on @ctx with the given clock, scale (ns per unit) and
+ * attributes; free it with timer_free().  Its callback runs in @ctx.
+ */
+static inline QEMUTimer *
+aio_timer_new_with_attrs(AioContext *ctx, QEMUClockType type, int scale,
+                         int attributes, QEMUTimerCB *cb, void *opaque)
+{
+    return timer_new_full(&ctx->tlg, type, scale, attributes, cb, opaque);
+}
+
+/** aio_timer_new: aio_timer_new_with_attrs() with no attributes. */
+static inline QEMUTimer *
+aio_timer_new(AioContext *ctx, QEMUClockType type, int scale,
+              QEMUTimerCB *cb, void *opaque)
+{
+    return aio_timer_new_with_attrs(ctx, type, scale, 0, cb, opaque);
+}
+
+/* ------------------------------------------------------------------ */
+/* Coroutines                                                         */
+/* ------------------------------------------------------------------ */
+
+/**
+ * aio_co_enter:
+ * @ctx: the context @co should run in
+ * @co: a yielded coroutine
+ *
+ * If @ctx is not the caller's context, aio_co_schedule() @co there.  In
+ * @ctx from inside a coroutine, queue @co to run when the running
+ * coroutine yields or ends; otherwise enter @co right away.
+ */
+void aio_co_enter(AioContext *ctx, Coroutine *co);
+
+/**
+ * aio_co_wake:
+ * @co: a yielded coroutine
+ *
+ * Restart @co in the AioContext in which it last ran (see aio_co_enter()).
+ * Thread-safe.
+ */
+void aio_co_wake(Coroutine *co);
 
 /**
  * aio_co_schedule:
@@ -623,98 +726,5 @@ void aio_co_schedule(AioContext *ctx, Coroutine *co);
  * Coroutine only.
  */
 void coroutine_fn aio_co_reschedule_self(AioContext *new_ctx);
-
-/**
- * aio_co_wake:
- * @co: a yielded coroutine
- *
- * Restart @co in the AioContext in which it last ran (see aio_co_enter()).
- * Thread-safe.
- */
-void aio_co_wake(Coroutine *co);
-
-/**
- * aio_co_enter:
- * @ctx: the context @co should run in
- * @co: a yielded coroutine
- *
- * If @ctx is not the caller's context, aio_co_schedule() @co there.  In
- * @ctx from inside a coroutine, queue @co to run when the running
- * coroutine yields or ends; otherwise enter @co right away.
- */
-void aio_co_enter(AioContext *ctx, Coroutine *co);
-
-/* ------------------------------------------------------------------ */
-/* Current context                                                     */
-/* ------------------------------------------------------------------ */
-
-/**
- * qemu_get_current_aio_context:
- *
- * Returns: the AioContext the calling thread runs (set with
- * qemu_set_current_aio_context()); failing that, the main context if the
- * caller holds the BQL; else NULL.
- */
-AioContext *qemu_get_current_aio_context(void);
-
-/**
- * qemu_set_current_aio_context:
- * @ctx: the context the calling thread is going to run
- *
- * Make the calling thread @ctx's home thread.  Once per thread: aborts if
- * the thread already has a context.
- */
-void qemu_set_current_aio_context(AioContext *ctx);
-
-/* ------------------------------------------------------------------ */
-/* Internal hooks and tuning                                           */
-/* ------------------------------------------------------------------ */
-
-/**
- * aio_context_setup:
- * Choose @ctx's fd monitor (internal to aio_context_new()).
- */
-void aio_context_setup(AioContext *ctx);
-
-/**
- * aio_context_destroy:
- * Release @ctx's fd monitor (internal to finalization).
- */
-void aio_context_destroy(AioContext *ctx);
-
-/* aio_context_use_g_source: make @ctx drivable by glib (internal). */
-void aio_context_use_g_source(AioContext *ctx);
-
-/**
- * aio_context_set_poll_params:
- * @ctx: the AioContext
- * @max_ns: longest busy-poll in ns (0 disables polling)
- * @grow: factor by which a handler's poll time grows (0: 2)
- * @shrink: divisor by which it shrinks (0: drop to 0)
- * @errp: error object
- *
- * Set the adaptive-polling parameters and restart every handler's poll
- * time at 0.  Home thread (or with the context quiescent).
- */
-void aio_context_set_poll_params(AioContext *ctx, int64_t max_ns,
-                                 int64_t grow, int64_t shrink, Error **errp);
-
-/**
- * aio_context_set_aio_params:
- * @ctx: the AioContext
- * @max_batch: largest batch the Linux AIO engines submit (0: engine
- *             default)
- */
-void aio_context_set_aio_params(AioContext *ctx, int64_t max_batch);
-
-/**
- * aio_context_set_thread_pool_params:
- * @ctx: the AioContext
- * @min: threads the pool keeps even when idle
- * @max: most threads the pool starts
- * @errp: error object; set when not 0 <= @min <= @max, 0 < @max <= INT_MAX
- */
-void aio_context_set_thread_pool_params(AioContext *ctx, int64_t min,
-                                        int64_t max, Error **errp);
 
 #endif /* QEMU_AIO_H */

@@ -29,28 +29,19 @@
  * The type of @p's target without qualifiers: lets the macros declare a
  * plain local from a volatile or const object.
  */
+#define QATOMIC_TYPE_IS_(expr, type)                                   \
+    (__builtin_types_compatible_p(typeof(expr), type) ||               \
+     __builtin_types_compatible_p(typeof(expr), const type) ||         \
+     __builtin_types_compatible_p(typeof(expr), volatile type) ||      \
+     __builtin_types_compatible_p(typeof(expr), const volatile type))
+/* One step of the chain: @type if @expr has it, else look further. */
+#define QATOMIC_UNQUAL_STEP_(expr, type, otherwise)                    \
+    __builtin_choose_expr(QATOMIC_TYPE_IS_(expr, type), (type)1, otherwise)
+/* "+0" drops qualifiers of every other type (and promotes small ones). */
 #define typeof_strip_qual(expr) typeof(                                \
-    __builtin_choose_expr(                                             \
-        __builtin_types_compatible_p(typeof(expr), bool) ||            \
-        __builtin_types_compatible_p(typeof(expr), const bool) ||      \
-        __builtin_types_compatible_p(typeof(expr), volatile bool) ||   \
-        __builtin_types_compatible_p(typeof(expr), const volatile bool), \
-        (bool)1,                                                       \
-    __builtin_choose_expr(                                             \
-        __builtin_types_compatible_p(typeof(expr), signed char) ||     \
-        __builtin_types_compatible_p(typeof(expr), const signed char) || \
-        __builtin_types_compatible_p(typeof(expr), volatile signed char) || \
-        __builtin_types_compatible_p(typeof(expr),                     \
-                                     const volatile signed char),      \
-        (signed char)1,                                                \
-    __builtin_choose_expr(                                             \
-        __builtin_types_compatible_p(typeof(expr), unsigned char) ||   \
-        __builtin_types_compatible_p(typeof(expr), const unsigned char) || \
-        __builtin_types_compatible_p(typeof(expr), volatile unsigned char) || \
-        __builtin_types_compatible_p(typeof(expr),                     \
-                                     const volatile unsigned char),    \
-        (unsigned char)1,                                              \
-        (expr)+0))))
+    QATOMIC_UNQUAL_STEP_(expr, bool,                                   \
+    QATOMIC_UNQUAL_STEP_(expr, signed char,                            \
+    QATOMIC_UNQUAL_STEP_(expr, unsigned char, (expr) + 0))))
 
 /*
  * Host word size: atomics wider than this would need a lock, so they are
@@ -155,23 +146,27 @@
         qatomic_size_check_(ptr);               \
         qatomic_cmpxchg__nocheck(ptr, old, new); })
 
-/* Read-modify-write returning the old value. */
-#define qatomic_fetch_inc(ptr)  __atomic_fetch_add(ptr, 1, __ATOMIC_SEQ_CST)
-#define qatomic_fetch_dec(ptr)  __atomic_fetch_sub(ptr, 1, __ATOMIC_SEQ_CST)
-#define qatomic_fetch_add(ptr, n) __atomic_fetch_add(ptr, n, __ATOMIC_SEQ_CST)
-#define qatomic_fetch_sub(ptr, n) __atomic_fetch_sub(ptr, n, __ATOMIC_SEQ_CST)
-#define qatomic_fetch_and(ptr, n) __atomic_fetch_and(ptr, n, __ATOMIC_SEQ_CST)
-#define qatomic_fetch_or(ptr, n)  __atomic_fetch_or(ptr, n, __ATOMIC_SEQ_CST)
-#define qatomic_fetch_xor(ptr, n) __atomic_fetch_xor(ptr, n, __ATOMIC_SEQ_CST)
+/*
+ * Sequentially consistent read-modify-write.  qatomic_fetch_OP() returns
+ * the old value, qatomic_OP_fetch() the new one.
+ */
+#define QATOMIC_SEQ_(builtin, ptr, n) builtin(ptr, n, __ATOMIC_SEQ_CST)
 
-/* Read-modify-write returning the new value. */
-#define qatomic_inc_fetch(ptr)    __atomic_add_fetch(ptr, 1, __ATOMIC_SEQ_CST)
-#define qatomic_dec_fetch(ptr)    __atomic_sub_fetch(ptr, 1, __ATOMIC_SEQ_CST)
-#define qatomic_add_fetch(ptr, n) __atomic_add_fetch(ptr, n, __ATOMIC_SEQ_CST)
-#define qatomic_sub_fetch(ptr, n) __atomic_sub_fetch(ptr, n, __ATOMIC_SEQ_CST)
-#define qatomic_and_fetch(ptr, n) __atomic_and_fetch(ptr, n, __ATOMIC_SEQ_CST)
-#define qatomic_or_fetch(ptr, n)  __atomic_or_fetch(ptr, n, __ATOMIC_SEQ_CST)
-#define qatomic_xor_fetch(ptr, n) __atomic_xor_fetch(ptr, n, __ATOMIC_SEQ_CST)
+#define qatomic_fetch_add(ptr, n) QATOMIC_SEQ_(__atomic_fetch_add, ptr, n)
+#define qatomic_add_fetch(ptr, n) QATOMIC_SEQ_(__atomic_add_fetch, ptr, n)
+#define qatomic_fetch_sub(ptr, n) QATOMIC_SEQ_(__atomic_fetch_sub, ptr, n)
+#define qatomic_sub_fetch(ptr, n) QATOMIC_SEQ_(__atomic_sub_fetch, ptr, n)
+#define qatomic_fetch_inc(ptr) qatomic_fetch_add(ptr, 1)
+#define qatomic_inc_fetch(ptr) qatomic_add_fetch(ptr, 1)
+#define qatomic_fetch_dec(ptr) qatomic_fetch_sub(ptr, 1)
+#define qatomic_dec_fetch(ptr) qatomic_sub_fetch(ptr, 1)
+
+#define qatomic_fetch_and(ptr, n) QATOMIC_SEQ_(__atomic_fetch_and, ptr, n)
+#define qatomic_and_fetch(ptr, n) QATOMIC_SEQ_(__atomic_and_fetch, ptr, n)
+#define qatomic_fetch_or(ptr, n) QATOMIC_SEQ_(__atomic_fetch_or, ptr, n)
+#define qatomic_or_fetch(ptr, n) QATOMIC_SEQ_(__atomic_or_fetch, ptr, n)
+#define qatomic_fetch_xor(ptr, n) QATOMIC_SEQ_(__atomic_fetch_xor, ptr, n)
+#define qatomic_xor_fetch(ptr, n) QATOMIC_SEQ_(__atomic_xor_fetch, ptr, n)
 
 /* Read-modify-write with no result. */
 #define qatomic_inc(ptr)    ((void) qatomic_fetch_inc(ptr))

@@ -107,24 +107,6 @@ unsigned long find_next_bit(const unsigned long *addr, unsigned long size,
 unsigned long find_next_zero_bit(const unsigned long *addr,
                                  unsigned long size, unsigned long offset);
 
-/* First set bit. */
-static inline unsigned long find_first_bit(const unsigned long *addr,
-                                           unsigned long size)
-{
-    unsigned long base;
-
-    /* Fast path for the common whole-word scan. */
-    for (base = 0; base < size; base += BITS_PER_LONG) {
-        unsigned long word = addr[base / BITS_PER_LONG];
-
-        if (word) {
-            base += ctz64(word);
-            return base < size ? base : size;
-        }
-    }
-    return size;
-}
-
 /* First clear bit. */
 static inline unsigned long find_first_zero_bit(const unsigned long *addr,
                                                 unsigned long size)
@@ -132,59 +114,76 @@ static inline unsigned long find_first_zero_bit(const unsigned long *addr,
     return find_next_zero_bit(addr, size, 0);
 }
 
-/* Rotations; @shift is taken modulo the width. */
-static inline uint32_t rol32(uint32_t word, unsigned int shift)
+/* First set bit. */
+static inline unsigned long find_first_bit(const unsigned long *addr,
+                                           unsigned long size)
 {
-    shift &= 31;
-    return shift ? (word << shift) | (word >> (32 - shift)) : word;
+    unsigned long word_idx, found = size;
+
+    /* Fast path for the common whole-word scan. */
+    for (word_idx = 0; word_idx * BITS_PER_LONG < size; word_idx++) {
+        if (addr[word_idx] != 0) {
+            found = word_idx * BITS_PER_LONG + ctz64(addr[word_idx]);
+            break;
+        }
+    }
+    return MIN(found, size);
 }
 
-static inline uint32_t ror32(uint32_t word, unsigned int shift)
-{
-    shift &= 31;
-    return shift ? (word >> shift) | (word << (32 - shift)) : word;
-}
+/*
+ * Rotations rol32(), ror32(), rol64(), ror64(); @shift is taken modulo
+ * the width.
+ */
+#define BITOPS_ROTATE_(bits)                                              \
+    static inline uint##bits##_t rol##bits(uint##bits##_t word,           \
+                                           unsigned int shift)            \
+    {                                                                     \
+        unsigned int n = shift % (bits);                                  \
+        return n == 0 ? word : (word << n) | (word >> ((bits) - n));      \
+    }                                                                     \
+    static inline uint##bits##_t ror##bits(uint##bits##_t word,           \
+                                           unsigned int shift)            \
+    {                                                                     \
+        return rol##bits(word, ((bits) - shift % (bits)) % (bits));       \
+    }
 
-static inline uint64_t rol64(uint64_t word, unsigned int shift)
-{
-    shift &= 63;
-    return shift ? (word << shift) | (word >> (64 - shift)) : word;
-}
-
-static inline uint64_t ror64(uint64_t word, unsigned int shift)
-{
-    shift &= 63;
-    return shift ? (word >> shift) | (word << (64 - shift)) : word;
-}
+BITOPS_ROTATE_(32)
+BITOPS_ROTATE_(64)
 
 /*
  * Bit fields: the @length bits of @value starting at bit @start.  The
  * field must lie within the word (asserted).
  */
+#define BITOPS_FIELD_OK_(start, length, width) \
+    assert((start) >= 0 && (length) > 0 && (length) <= (width) - (start))
+
 static inline uint64_t extract64(uint64_t value, int start, int length)
 {
-    assert(start >= 0 && length > 0 && length <= 64 - start);
+    BITOPS_FIELD_OK_(start, length, 64);
     return (value >> start) & MAKE_64BIT_MASK(0, length);
 }
 
 static inline uint32_t extract32(uint32_t value, int start, int length)
 {
-    assert(start >= 0 && length > 0 && length <= 32 - start);
+    BITOPS_FIELD_OK_(start, length, 32);
     return (uint32_t)extract64(value, start, length);
 }
 
 /* As extract32/64, sign-extending the field. */
-static inline int32_t sextract32(uint32_t value, int start, int length)
-{
-    assert(start >= 0 && length > 0 && length <= 32 - start);
-    /* Move the field to the top, then arithmetic-shift it back down. */
-    return ((int32_t)(value << (32 - length - start))) >> (32 - length);
-}
-
 static inline int64_t sextract64(uint64_t value, int start, int length)
 {
-    assert(start >= 0 && length > 0 && length <= 64 - start);
-    return ((int64_t)(value << (64 - length - start))) >> (64 - length);
+    int unused_top;
+
+    BITOPS_FIELD_OK_(start, length, 64);
+    /* Move the field to the top, then arithmetic-shift it back down. */
+    unused_top = 64 - start - length;
+    return (int64_t)(value << unused_top) >> (unused_top + start);
+}
+
+static inline int32_t sextract32(uint32_t value, int start, int length)
+{
+    BITOPS_FIELD_OK_(start, length, 32);
+    return (int32_t)sextract64(value, start, length);
 }
 
 /* @value with its @length-bit field at @start replaced by @fieldval. */
@@ -193,7 +192,7 @@ static inline uint64_t deposit64(uint64_t value, int start, int length,
 {
     uint64_t field_mask;
 
-    assert(start >= 0 && length > 0 && length <= 64 - start);
+    BITOPS_FIELD_OK_(start, length, 64);
     field_mask = MAKE_64BIT_MASK(start, length);
     return ((fieldval << start) & field_mask) | (value & ~field_mask);
 }
@@ -201,7 +200,7 @@ static inline uint64_t deposit64(uint64_t value, int start, int length,
 static inline uint32_t deposit32(uint32_t value, int start, int length,
                                  uint32_t fieldval)
 {
-    assert(start >= 0 && length > 0 && length <= 32 - start);
+    BITOPS_FIELD_OK_(start, length, 32);
     return (uint32_t)deposit64(value, start, length, fieldval);
 }
 

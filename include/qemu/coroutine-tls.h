@@ -25,9 +25,9 @@
 
 /* Prototypes for a variable defined with QEMU_DEFINE_CO_TLS elsewhere. */
 #define QEMU_DECLARE_CO_TLS(type, var)                                  \
+    __attribute__((noinline)) type *get_ptr_##var(void);                \
     __attribute__((noinline)) type get_##var(void);                     \
-    __attribute__((noinline)) void set_##var(type v);                   \
-    __attribute__((noinline)) type *get_ptr_##var(void);
+    __attribute__((noinline)) void set_##var(type new_value);
 
 /*
  * The accessor bodies.  The asm statements are optimisation barriers: the

@@ -46,17 +46,17 @@
  * owner in init/init_fd/cleanup and are read-only otherwise.
  */
 struct EventNotifier {
-#ifdef _WIN32
-    HANDLE event;
-#else
-    int rfd;            /* read side; -1 after cleanup or failed init */
-    int wfd;            /* write side; same fd as rfd for an eventfd */
+#ifndef _WIN32
     bool initialized;   /* set by init/init_fd, cleared by cleanup */
+    int wfd;            /* write side; same fd as rfd for an eventfd */
+    int rfd;            /* read side; -1 after cleanup or failed init */
+#else
+    HANDLE event;
 #endif
 };
 
 /* Callback type used by the AioContext and main-loop handler APIs. */
-typedef void EventNotifierHandler(EventNotifier *);
+typedef void EventNotifierHandler(EventNotifier *notifier);
 
 /**
  * event_notifier_init - open the descriptors of a notifier
@@ -71,17 +71,6 @@ typedef void EventNotifierHandler(EventNotifier *);
  * and no descriptor is leaked).
  */
 int event_notifier_init(EventNotifier *e, int active);
-
-/**
- * event_notifier_cleanup - close the descriptors of a notifier
- * @e: the notifier.
- *
- * Closes both descriptors (once, when they are the same), sets them to -1
- * and marks @e uninitialised.  Calling it again, or on a notifier whose init
- * failed, does nothing.  Also closes an fd handed over with
- * event_notifier_init_fd().
- */
-void event_notifier_cleanup(EventNotifier *e);
 
 /**
  * event_notifier_set - signal the notifier
@@ -108,18 +97,18 @@ int event_notifier_set(EventNotifier *e);
  */
 int event_notifier_test_and_clear(EventNotifier *e);
 
-#ifdef CONFIG_POSIX
 /**
- * event_notifier_init_fd - wrap an existing eventfd
- * @e: the notifier to initialise.
- * @fd: an eventfd (a pipe end will not do, since both directions use it);
- *      -1 is accepted and gives a notifier that cannot be signalled.
+ * event_notifier_cleanup - close the descriptors of a notifier
+ * @e: the notifier.
  *
- * Ownership of @fd passes to @e: event_notifier_cleanup() closes it.
- * Only defined on hosts with CONFIG_EVENTFD, as in QEMU.
+ * Closes both descriptors (once, when they are the same), sets them to -1
+ * and marks @e uninitialised.  Calling it again, or on a notifier whose init
+ * failed, does nothing.  Also closes an fd handed over with
+ * event_notifier_init_fd().
  */
-void event_notifier_init_fd(EventNotifier *e, int fd);
+void event_notifier_cleanup(EventNotifier *e);
 
+#ifdef CONFIG_POSIX
 /**
  * event_notifier_get_fd - the descriptor to poll for readability
  * @e: the notifier.
@@ -137,6 +126,17 @@ int event_notifier_get_fd(const EventNotifier *e);
  * Returns: @e->wfd, still owned by @e.
  */
 int event_notifier_get_wfd(const EventNotifier *e);
+
+/**
+ * event_notifier_init_fd - wrap an existing eventfd
+ * @e: the notifier to initialise.
+ * @fd: an eventfd (a pipe end will not do, since both directions use it);
+ *      -1 is accepted and gives a notifier that cannot be signalled.
+ *
+ * Ownership of @fd passes to @e: event_notifier_cleanup() closes it.
+ * Only defined on hosts with CONFIG_EVENTFD, as in QEMU.
+ */
+void event_notifier_init_fd(EventNotifier *e, int fd);
 #else
 HANDLE event_notifier_get_handle(EventNotifier *e);
 #endif

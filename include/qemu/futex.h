@@ -15,25 +15,32 @@
 
 #define qemu_futex(...) syscall(__NR_futex, __VA_ARGS__)
 
-/* Wake up to @n threads sleeping on the 32-bit word at @f (INT_MAX: all). */
-static inline void qemu_futex_wake(void *f, int n)
+/* Private futexes: every waiter and waker is in this process. */
+#define QEMU_FUTEX_OP_(uaddr, op, val) \
+    qemu_futex(uaddr, op##_PRIVATE, val, NULL, NULL, 0)
+
+/*
+ * Wake up to @how_many threads sleeping on the word at @uaddr;
+ * INT_MAX wakes them all.
+ */
+static inline void qemu_futex_wake(void *uaddr, int how_many)
 {
-    qemu_futex(f, FUTEX_WAKE_PRIVATE, n, NULL, NULL, 0);
+    QEMU_FUTEX_OP_(uaddr, FUTEX_WAKE, how_many);
 }
 
 /*
- * Sleep while the 32-bit word at @f holds @val.  Returns on a wake-up, on a
- * signal, spuriously, or at once if the word already differs: callers
- * always re-check their condition in a loop.
+ * Sleep while the 32-bit word at @uaddr holds @expected.  Returns on a
+ * wake-up, spuriously, or at once if the word already differs (signals
+ * are retried): callers always re-check their condition in a loop.
  */
-static inline void qemu_futex_wait(void *f, unsigned val)
+static inline void qemu_futex_wait(void *uaddr, unsigned expected)
 {
-    while (qemu_futex(f, FUTEX_WAIT_PRIVATE, (int)val, NULL, NULL, 0)) {
-        if (errno != EINTR) {
-            /* EAGAIN: the value already changed; nothing to wait for. */
-            break;
-        }
-    }
+    long rc;
+
+    do {
+        rc = QEMU_FUTEX_OP_(uaddr, FUTEX_WAIT, (int)expected);
+        /* EAGAIN: the value already changed; nothing to wait for. */
+    } while (rc != 0 && errno == EINTR);
 }
 
 #endif /* QEMU_FUTEX_H */

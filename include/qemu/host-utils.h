@@ -51,68 +51,40 @@ static inline uint64_t muldiv64_round_up(uint64_t a, uint32_t b, uint32_t c)
     return (uint64_t)((prod + c - 1) / c);
 }
 
-/* Count leading zeros / ones. */
-static inline int clz32(uint32_t val)
-{
-    return val ? __builtin_clz(val) : 32;
-}
+/*
+ * Bit counts.  clz/ctz: leading/trailing zero bits, the width for 0;
+ * clo/cto: leading/trailing one bits, the width for all-ones; ctpop: set
+ * bits.  Each family is generated per width from the builtins, with
+ * QEMU's names: clz32(), clz64(), clo32(), ..., ctpop8() ... ctpop64().
+ */
+#define HOST_UTILS_ZERO_COUNT_(name, ones_name, type, bits, builtin)  \
+    static inline int name(type val)                                  \
+    {                                                                 \
+        if (val == 0) {                                               \
+            return bits;                                              \
+        }                                                             \
+        return builtin(val);                                          \
+    }                                                                 \
+    static inline int ones_name(type val)                             \
+    {                                                                 \
+        return name((type)~val);                                      \
+    }
 
-static inline int clo32(uint32_t val)
-{
-    return clz32(~val);
-}
+HOST_UTILS_ZERO_COUNT_(clz32, clo32, uint32_t, 32, __builtin_clz)
+HOST_UTILS_ZERO_COUNT_(ctz32, cto32, uint32_t, 32, __builtin_ctz)
+HOST_UTILS_ZERO_COUNT_(clz64, clo64, uint64_t, 64, __builtin_clzll)
+HOST_UTILS_ZERO_COUNT_(ctz64, cto64, uint64_t, 64, __builtin_ctzll)
 
-static inline int clz64(uint64_t val)
-{
-    return val ? __builtin_clzll(val) : 64;
-}
+#define HOST_UTILS_POPCOUNT_(bits, builtin)                           \
+    static inline int ctpop##bits(uint##bits##_t val)                 \
+    {                                                                 \
+        return builtin(val);                                          \
+    }
 
-static inline int clo64(uint64_t val)
-{
-    return clz64(~val);
-}
-
-/* Count trailing zeros / ones. */
-static inline int ctz32(uint32_t val)
-{
-    return val ? __builtin_ctz(val) : 32;
-}
-
-static inline int cto32(uint32_t val)
-{
-    return ctz32(~val);
-}
-
-static inline int ctz64(uint64_t val)
-{
-    return val ? __builtin_ctzll(val) : 64;
-}
-
-static inline int cto64(uint64_t val)
-{
-    return ctz64(~val);
-}
-
-/* Population count. */
-static inline int ctpop8(uint8_t val)
-{
-    return __builtin_popcount(val);
-}
-
-static inline int ctpop16(uint16_t val)
-{
-    return __builtin_popcount(val);
-}
-
-static inline int ctpop32(uint32_t val)
-{
-    return __builtin_popcount(val);
-}
-
-static inline int ctpop64(uint64_t val)
-{
-    return __builtin_popcountll(val);
-}
+HOST_UTILS_POPCOUNT_(64, __builtin_popcountll)
+HOST_UTILS_POPCOUNT_(32, __builtin_popcount)
+HOST_UTILS_POPCOUNT_(16, __builtin_popcount)
+HOST_UTILS_POPCOUNT_(8, __builtin_popcount)
 
 /* |v| as an unsigned number, correct for INT64_MIN too. */
 static inline uint64_t uabs64(int64_t v)
@@ -121,68 +93,25 @@ static inline uint64_t uabs64(int64_t v)
 }
 
 /*
- * Overflow-checked arithmetic: store the (wrapped) result in *ret and
- * return true if it did not fit.
+ * Overflow-checked arithmetic, {s,u}{add,sub,mul}{32,64}_overflow(x, y,
+ * ret): store the (wrapped) result in *ret and return true if it did not
+ * fit in the type.
  */
-static inline bool sadd32_overflow(int32_t x, int32_t y, int32_t *ret)
-{
-    return __builtin_add_overflow(x, y, ret);
-}
+#define HOST_UTILS_CHECKED_OP_(op, sign, bits, type)                     \
+    static inline bool sign##op##bits##_overflow(type a, type b,          \
+                                                 type *res)               \
+    {                                                                     \
+        return __builtin_##op##_overflow(a, b, res);                      \
+    }
+#define HOST_UTILS_CHECKED_OPS_(op)                                       \
+    HOST_UTILS_CHECKED_OP_(op, s, 32, int32_t)                            \
+    HOST_UTILS_CHECKED_OP_(op, s, 64, int64_t)                            \
+    HOST_UTILS_CHECKED_OP_(op, u, 32, uint32_t)                           \
+    HOST_UTILS_CHECKED_OP_(op, u, 64, uint64_t)
 
-static inline bool sadd64_overflow(int64_t x, int64_t y, int64_t *ret)
-{
-    return __builtin_add_overflow(x, y, ret);
-}
-
-static inline bool uadd32_overflow(uint32_t x, uint32_t y, uint32_t *ret)
-{
-    return __builtin_add_overflow(x, y, ret);
-}
-
-static inline bool uadd64_overflow(uint64_t x, uint64_t y, uint64_t *ret)
-{
-    return __builtin_add_overflow(x, y, ret);
-}
-
-static inline bool ssub32_overflow(int32_t x, int32_t y, int32_t *ret)
-{
-    return __builtin_sub_overflow(x, y, ret);
-}
-
-static inline bool ssub64_overflow(int64_t x, int64_t y, int64_t *ret)
-{
-    return __builtin_sub_overflow(x, y, ret);
-}
-
-static inline bool usub32_overflow(uint32_t x, uint32_t y, uint32_t *ret)
-{
-    return __builtin_sub_overflow(x, y, ret);
-}
-
-static inline bool usub64_overflow(uint64_t x, uint64_t y, uint64_t *ret)
-{
-    return __builtin_sub_overflow(x, y, ret);
-}
-
-static inline bool smul32_overflow(int32_t x, int32_t y, int32_t *ret)
-{
-    return __builtin_mul_overflow(x, y, ret);
-}
-
-static inline bool smul64_overflow(int64_t x, int64_t y, int64_t *ret)
-{
-    return __builtin_mul_overflow(x, y, ret);
-}
-
-static inline bool umul32_overflow(uint32_t x, uint32_t y, uint32_t *ret)
-{
-    return __builtin_mul_overflow(x, y, ret);
-}
-
-static inline bool umul64_overflow(uint64_t x, uint64_t y, uint64_t *ret)
-{
-    return __builtin_mul_overflow(x, y, ret);
-}
+HOST_UTILS_CHECKED_OPS_(add)
+HOST_UTILS_CHECKED_OPS_(sub)
+HOST_UTILS_CHECKED_OPS_(mul)
 
 /* x + y (+ *pcarry on input); *pcarry is set to the carry out. */
 static inline uint64_t uadd64_carry(uint64_t x, uint64_t y, bool *pcarry)

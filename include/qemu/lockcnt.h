@@ -37,10 +37,10 @@ typedef struct QemuLockCnt QemuLockCnt;
  * qemu_lockcnt_count().
  */
 struct QemuLockCnt {
-#ifndef CONFIG_LINUX
-    QemuMutex mutex;
-#endif
     unsigned count;     /* atomic; see above for the encoding */
+#ifndef CONFIG_LINUX
+    QemuMutex mutex;    /* the lock, on hosts without futexes */
+#endif
 };
 
 /**
@@ -60,6 +60,37 @@ void qemu_lockcnt_init(QemuLockCnt *lockcnt);
  * initialized again afterwards.
  */
 void qemu_lockcnt_destroy(QemuLockCnt *lockcnt);
+
+/**
+ * qemu_lockcnt_count: read the visitor count
+ * @lockcnt: the object to query
+ *
+ * The value may change at any time.  Under the lock, though, "zero" stays
+ * zero until the unlock, which is the question callers usually ask.
+ * Thread-safe.
+ */
+unsigned qemu_lockcnt_count(QemuLockCnt *lockcnt);
+
+/**
+ * qemu_lockcnt_lock: take the lock
+ * @lockcnt: the object to operate on
+ *
+ * Blocks until the lock is free.  The lock only keeps out other writers
+ * and new visits that would start from a count of zero; visitors already
+ * inside keep running, so check qemu_lockcnt_count() under the lock before
+ * freeing anything.  Not recursive.  Thread-safe.
+ */
+void qemu_lockcnt_lock(QemuLockCnt *lockcnt);
+
+/**
+ * qemu_lockcnt_unlock: release the lock
+ * @lockcnt: the object to operate on
+ *
+ * Wakes one thread waiting in lock, inc, dec_and_lock or dec_if_lock, if
+ * any.  Must be called by the thread that holds the lock; unlocking a free
+ * lock aborts.
+ */
+void qemu_lockcnt_unlock(QemuLockCnt *lockcnt);
 
 /**
  * qemu_lockcnt_inc: start a visit (increment the count)
@@ -93,20 +124,15 @@ void qemu_lockcnt_inc(QemuLockCnt *lockcnt);
 void qemu_lockcnt_dec(QemuLockCnt *lockcnt);
 
 /**
- * qemu_lockcnt_dec_and_lock: end a visit; take the lock if it was the last
+ * qemu_lockcnt_inc_and_unlock: release the lock and start a visit, atomically
  * @lockcnt: the object to operate on
  *
- * Decrements the count.  If that brings it to zero, the lock is taken in
- * the same atomic step (waiting for a current holder first if needed) and
- * the function returns true: the caller now holds the lock with a count of
- * zero, so no visitor can exist until it unlocks.  Otherwise it returns
- * false and the lock is not held.  While waiting for the lock, other
- * threads may start visits; the call then just decrements and returns
- * false.  Calling it with a count of zero is a caller bug and aborts.
- *
- * Thread-safe.
+ * Same effect as qemu_lockcnt_unlock() followed by qemu_lockcnt_inc(), but
+ * with no window in between: no other thread can take the lock while the
+ * count is still zero, and the call never waits.  Called with the lock
+ * held, like qemu_lockcnt_unlock().
  */
-bool qemu_lockcnt_dec_and_lock(QemuLockCnt *lockcnt);
+void qemu_lockcnt_inc_and_unlock(QemuLockCnt *lockcnt);
 
 /**
  * qemu_lockcnt_dec_if_lock: turn the only visit into the lock
@@ -127,45 +153,19 @@ bool qemu_lockcnt_dec_and_lock(QemuLockCnt *lockcnt);
 bool qemu_lockcnt_dec_if_lock(QemuLockCnt *lockcnt);
 
 /**
- * qemu_lockcnt_lock: take the lock
+ * qemu_lockcnt_dec_and_lock: end a visit; take the lock if it was the last
  * @lockcnt: the object to operate on
  *
- * Blocks until the lock is free.  The lock only keeps out other writers
- * and new visits that would start from a count of zero; visitors already
- * inside keep running, so check qemu_lockcnt_count() under the lock before
- * freeing anything.  Not recursive.  Thread-safe.
- */
-void qemu_lockcnt_lock(QemuLockCnt *lockcnt);
-
-/**
- * qemu_lockcnt_unlock: release the lock
- * @lockcnt: the object to operate on
+ * Decrements the count.  If that brings it to zero, the lock is taken in
+ * the same atomic step (waiting for a current holder first if needed) and
+ * the function returns true: the caller now holds the lock with a count of
+ * zero, so no visitor can exist until it unlocks.  Otherwise it returns
+ * false and the lock is not held.  While waiting for the lock, other
+ * threads may start visits; the call then just decrements and returns
+ * false.  Calling it with a count of zero is a caller bug and aborts.
  *
- * Wakes one thread waiting in lock, inc, dec_and_lock or dec_if_lock, if
- * any.  Must be called by the thread that holds the lock; unlocking a free
- * lock aborts.
- */
-void qemu_lockcnt_unlock(QemuLockCnt *lockcnt);
-
-/**
- * qemu_lockcnt_inc_and_unlock: release the lock and start a visit, atomically
- * @lockcnt: the object to operate on
- *
- * Same effect as qemu_lockcnt_unlock() followed by qemu_lockcnt_inc(), but
- * with no window in between: no other thread can take the lock while the
- * count is still zero, and the call never waits.  Called with the lock
- * held, like qemu_lockcnt_unlock().
- */
-void qemu_lockcnt_inc_and_unlock(QemuLockCnt *lockcnt);
-
-/**
- * qemu_lockcnt_count: read the visitor count
- * @lockcnt: the object to query
- *
- * The value may change at any time.  Under the lock, though, "zero" stays
- * zero until the unlock, which is the question callers usually ask.
  * Thread-safe.
  */
-unsigned qemu_lockcnt_count(QemuLockCnt *lockcnt);
+bool qemu_lockcnt_dec_and_lock(QemuLockCnt *lockcnt);
 
 #endif /* QEMU_LOCKCNT_H */

@@ -35,8 +35,8 @@ typedef struct Notifier Notifier;
  * @node: link in the NotifierList; owned by the list while registered.
  */
 struct Notifier {
-    void (*notify)(Notifier *notifier, void *data);
     QLIST_ENTRY(Notifier) node;
+    void (*notify)(Notifier *self, void *data);
 };
 
 /**
@@ -47,15 +47,13 @@ typedef struct NotifierList {
     QLIST_HEAD(, Notifier) notifiers;
 } NotifierList;
 
-/* Static initialiser for a NotifierList named @head. */
-#define NOTIFIER_LIST_INITIALIZER(head) \
-    { QLIST_HEAD_INITIALIZER((head).notifiers) }
-
-/**
- * notifier_list_init - make @list empty
- * @list: the list; any previous content is forgotten, not unlinked.
+/*
+ * Static initialisers for a NotifierList or NotifierWithReturnList
+ * variable named @head.
  */
-void notifier_list_init(NotifierList *list);
+#define NOTIFY_LIST_INIT_(head) { QLIST_HEAD_INITIALIZER((head).notifiers) }
+#define NOTIFIER_LIST_INITIALIZER(head) NOTIFY_LIST_INIT_(head)
+#define NOTIFIER_WITH_RETURN_LIST_INITIALIZER(head) NOTIFY_LIST_INIT_(head)
 
 /**
  * notifier_list_add - register @notifier on @list (at the front)
@@ -86,6 +84,12 @@ void notifier_list_notify(NotifierList *list, void *data);
  */
 bool notifier_list_empty(NotifierList *list);
 
+/**
+ * notifier_list_init - make @list empty
+ * @list: the list; any previous content is forgotten, not unlinked.
+ */
+void notifier_list_init(NotifierList *list);
+
 typedef struct NotifierWithReturn NotifierWithReturn;
 
 /*
@@ -101,8 +105,8 @@ typedef int (*NotifierWithReturnFunc)(NotifierWithReturn *notifier,
  * @node: link in the NotifierWithReturnList.
  */
 struct NotifierWithReturn {
-    NotifierWithReturnFunc notify;
     QLIST_ENTRY(NotifierWithReturn) node;
+    NotifierWithReturnFunc notify;
 };
 
 /**
@@ -113,25 +117,22 @@ typedef struct NotifierWithReturnList {
     QLIST_HEAD(, NotifierWithReturn) notifiers;
 } NotifierWithReturnList;
 
-#define NOTIFIER_WITH_RETURN_LIST_INITIALIZER(head) \
-    { QLIST_HEAD_INITIALIZER((head).notifiers) }
-
-/* As notifier_list_init() / _add() / notifier_remove(), for the variant. */
-void notifier_with_return_list_init(NotifierWithReturnList *list);
-void notifier_with_return_list_add(NotifierWithReturnList *list,
-                                   NotifierWithReturn *notifier);
-void notifier_with_return_remove(NotifierWithReturn *notifier);
+/* As notifier_list_add() / notifier_remove() / _init(), for the variant. */
+void notifier_with_return_list_add(NotifierWithReturnList *nlist,
+                                   NotifierWithReturn *n);
+void notifier_with_return_remove(NotifierWithReturn *n);
+void notifier_with_return_list_init(NotifierWithReturnList *nlist);
 
 /**
  * notifier_with_return_list_notify - call notifiers until one fails
- * @list: the list.
+ * @nlist: the list.
  * @data: passed to each callback.
  * @errp: passed to each callback, which sets it when it fails.
  *
  * Returns: 0 if every notifier returned 0, else the first non-zero value
  * (the remaining notifiers are not called).
  */
-int notifier_with_return_list_notify(NotifierWithReturnList *list,
+int notifier_with_return_list_notify(NotifierWithReturnList *nlist,
                                      void *data, Error **errp);
 
 #endif /* QEMU_NOTIFY_H */

@@ -107,6 +107,15 @@
 /* Thread id of the calling thread, as the kernel numbers it. */
 int qemu_get_thread_id(void);
 
+/*
+ * qemu_alloc_stack: map a stack of at least *@sz bytes with an
+ * inaccessible guard page below it; *@sz is updated to the size of the
+ * whole mapping (guard included), which qemu_free_stack() needs.  Aborts
+ * when out of memory.  Thread-safe.
+ */
+void *qemu_alloc_stack(size_t *sz);
+void qemu_free_stack(void *stack, size_t sz);
+
 /* Page size of the host. */
 static inline uintptr_t qemu_real_host_page_size(void)
 {

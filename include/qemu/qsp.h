@@ -10,26 +10,28 @@
 #ifndef QEMU_QSP_H
 #define QEMU_QSP_H
 
-/* Sort orders for qsp_report(). */
-enum QSPSortBy {
-    QSP_SORT_BY_TOTAL_WAIT_TIME,
-    QSP_SORT_BY_AVG_WAIT_TIME,
-};
+/** qsp_enable: route lock operations through QSP.  Thread-safe. */
+void qsp_enable(void);
 
-/**
- * qsp_report: print up to @max call sites to stdout, sorted by @sort_by,
- * merging call sites of the same lock when @callsite_coalesce is true.
- */
-void qsp_report(size_t max, enum QSPSortBy sort_by,
-                bool callsite_coalesce);
+/** qsp_disable: route lock operations straight to the *_impl functions. */
+void qsp_disable(void);
 
 /** qsp_is_enabled: whether lock operations currently go through QSP. */
 bool qsp_is_enabled(void);
-/** qsp_enable: route lock operations through QSP.  Thread-safe. */
-void qsp_enable(void);
-/** qsp_disable: route lock operations straight to the *_impl functions. */
-void qsp_disable(void);
+
 /** qsp_reset: forget everything recorded so far. */
 void qsp_reset(void);
+
+/* Sort orders for qsp_report(). */
+enum QSPSortBy {
+    QSP_SORT_BY_TOTAL_WAIT_TIME,    /* longest total wait first */
+    QSP_SORT_BY_AVG_WAIT_TIME       /* longest average wait first */
+};
+
+/**
+ * qsp_report: print up to @max_sites call sites to stdout, sorted by
+ * @order, merging call sites of the same lock when @coalesce is true.
+ */
+void qsp_report(size_t max_sites, enum QSPSortBy order, bool coalesce);
 
 #endif /* QEMU_QSP_H */

@@ -64,14 +64,91 @@ extern QemuEvent rcu_gp_event;
  * @node: link in the registry; protected by the registry lock in rcu.c.
  */
 struct rcu_reader_data {
-    unsigned long ctr;
-    bool waiting;
     unsigned depth;
+    unsigned long ctr;
     QLIST_ENTRY(rcu_reader_data) node;
+    bool waiting;
 };
 
 /* The calling thread's reader state (coroutine-safe TLS accessor). */
 QEMU_DECLARE_CO_TLS(struct rcu_reader_data, rcu_reader)
+
+/**
+ * synchronize_rcu - wait for a grace period
+ *
+ * Returns once every read-side critical section that had started before
+ * the call has finished.  Must not be called inside a critical section.
+ * Thread-safe; concurrent callers are serialised.
+ */
+void synchronize_rcu(void);
+
+/**
+ * rcu_register_thread - make the calling thread's readers visible
+ *
+ * Must be called once by every thread that uses rcu_read_lock(), before
+ * the first use.  Registering twice aborts.
+ */
+void rcu_register_thread(void);
+
+/**
+ * rcu_unregister_thread - undo rcu_register_thread()
+ *
+ * Call outside any critical section, before the thread exits.
+ */
+void rcu_unregister_thread(void);
+
+struct rcu_head;
+typedef void RCUCBFunc(struct rcu_head *rcu);
+
+/**
+ * struct rcu_head - deferred-callback link, embedded in the object
+ * @next: queue link, owned by the RCU code once queued.
+ * @func: the callback.
+ */
+struct rcu_head {
+    RCUCBFunc *func;
+    struct rcu_head *next;
+};
+
+/**
+ * drain_call_rcu - wait until every callback queued so far has run
+ *
+ * Must not be called inside a critical section or from an RCU callback.
+ */
+void drain_call_rcu(void);
+
+/**
+ * call_rcu1 - run @cb(@node) after a grace period
+ * @node: embedded in the object; must stay valid until @cb runs.
+ * @cb: the callback.  It runs in the RCU helper thread, which is
+ *        registered as an RCU reader, in the order the calls were queued.
+ *
+ * Thread-safe, wait-free, and usable inside a critical section.
+ */
+void call_rcu1(struct rcu_head *node, RCUCBFunc *cb);
+
+/*
+ * call_rcu(obj, fn, field): run fn(obj) after a grace period.  @field is
+ * the struct rcu_head member of *obj; it has to be the first member so that
+ * the rcu_head pointer and the object pointer are the same, and @fn must
+ * take a pointer to the object.  Both are checked at compile time.
+ */
+#define call_rcu(obj, fn, field)                                        \
+    call_rcu1(({                                                        \
+        void (*call_rcu_fn__)(typeof(obj)) = (fn);                      \
+        QEMU_BUILD_BUG_MSG(offsetof(typeof(*(obj)), field) != 0,        \
+                           "rcu_head must be the first member");        \
+        (void)call_rcu_fn__;                                            \
+        &(obj)->field;                                                  \
+    }), (RCUCBFunc *)(fn))
+
+/* g_free(obj) after a grace period; @field as for call_rcu(). */
+#define g_free_rcu(obj, field)                                          \
+    call_rcu1(({                                                        \
+        QEMU_BUILD_BUG_MSG(offsetof(typeof(*(obj)), field) != 0,        \
+                           "rcu_head must be the first member");        \
+        &(obj)->field;                                                  \
+    }), (RCUCBFunc *)g_free)
 
 /**
  * rcu_read_lock - enter a read-side critical section
@@ -109,99 +186,23 @@ static inline void rcu_read_unlock(void)
         fprintf(stderr, "rcu_read_unlock: called without rcu_read_lock\n");
         abort();
     }
-    if (--me->depth > 0) {
-        return;
-    }
-    /* The critical section's loads happen before this store... */
-    qatomic_store_release(&me->ctr, 0);
-    /*
-     * ...and the store happens before the load of ->waiting.  Pairs with
-     * the smp_mb() in wait_for_readers() between writing ->waiting and
-     * reading ->ctr, so a waiting writer either sees ctr == 0 or is woken.
-     */
-    smp_mb();
-    if (unlikely(qatomic_read(&me->waiting))) {
-        qatomic_set(&me->waiting, false);
-        qemu_event_set(&rcu_gp_event);
+    me->depth--;
+    if (me->depth == 0) {
+        /* The critical section's loads happen before this store... */
+        qatomic_store_release(&me->ctr, 0);
+        /*
+         * ...and the store happens before the load of ->waiting.  Pairs
+         * with the smp_mb() in wait_for_readers() between writing ->waiting
+         * and reading ->ctr, so a waiting writer either sees ctr == 0 or
+         * is woken.
+         */
+        smp_mb();
+        if (unlikely(qatomic_read(&me->waiting))) {
+            qatomic_set(&me->waiting, false);
+            qemu_event_set(&rcu_gp_event);
+        }
     }
 }
-
-/**
- * synchronize_rcu - wait for a grace period
- *
- * Returns once every read-side critical section that had started before
- * the call has finished.  Must not be called inside a critical section.
- * Thread-safe; concurrent callers are serialised.
- */
-void synchronize_rcu(void);
-
-/**
- * rcu_register_thread - make the calling thread's readers visible
- *
- * Must be called once by every thread that uses rcu_read_lock(), before
- * the first use.  Registering twice aborts.
- */
-void rcu_register_thread(void);
-
-/**
- * rcu_unregister_thread - undo rcu_register_thread()
- *
- * Call outside any critical section, before the thread exits.
- */
-void rcu_unregister_thread(void);
-
-struct rcu_head;
-typedef void RCUCBFunc(struct rcu_head *head);
-
-/**
- * struct rcu_head - deferred-callback link, embedded in the object
- * @next: queue link, owned by the RCU code once queued.
- * @func: the callback.
- */
-struct rcu_head {
-    struct rcu_head *next;
-    RCUCBFunc *func;
-};
-
-/**
- * call_rcu1 - run @func(@head) after a grace period
- * @head: embedded in the object; must stay valid until @func runs.
- * @func: the callback.  It runs in the RCU helper thread, which is
- *        registered as an RCU reader, in the order the calls were queued.
- *
- * Thread-safe, wait-free, and usable inside a critical section.
- */
-void call_rcu1(struct rcu_head *head, RCUCBFunc *func);
-
-/**
- * drain_call_rcu - wait until every callback queued so far has run
- *
- * Must not be called inside a critical section or from an RCU callback.
- */
-void drain_call_rcu(void);
-
-/*
- * call_rcu(obj, fn, field): run fn(obj) after a grace period.  @field is
- * the struct rcu_head member of *obj; it has to be the first member so that
- * the rcu_head pointer and the object pointer are the same, and @fn must
- * take a pointer to the object.  Both are checked at compile time.
- */
-#define call_rcu(head, func, field)                                     \
-    call_rcu1(({                                                        \
-        QEMU_BUILD_BUG_MSG(offsetof(typeof(*(head)), field) != 0,       \
-                           "rcu_head must be the first member");        \
-        void (*call_rcu_fn__)(typeof(head)) = (func);                   \
-        (void)call_rcu_fn__;                                            \
-        &(head)->field;                                                 \
-    }), (RCUCBFunc *)(func))
-
-/* g_free(obj) after a grace period; @field as for call_rcu(). */
-#define g_free_rcu(obj, field)                                          \
-    call_rcu1(({                                                        \
-        QEMU_BUILD_BUG_MSG(offsetof(typeof(*(obj)), field) != 0,        \
-                           "rcu_head must be the first member");        \
-        &(obj)->field;                                                  \
-    }), (RCUCBFunc *)g_free)
 
 /*
  * Scope-bound read-side critical sections.  RCUReadAuto is only a token:

@@ -95,22 +95,24 @@
 /* QSIMPLEQ                                                                */
 /* ---------------------------------------------------------------------- */
 
-#define QSIMPLEQ_EMPTY_RCU(head)       (qatomic_read(&(head)->sqh_first) == NULL)
 #define QSIMPLEQ_FIRST_RCU(head)       qatomic_rcu_read(&(head)->sqh_first)
 #define QSIMPLEQ_NEXT_RCU(elm, field)  qatomic_rcu_read(&(elm)->field.sqe_next)
+#define QSIMPLEQ_EMPTY_RCU(head)       (qatomic_read(&(head)->sqh_first) == NULL)
 
 #define QSIMPLEQ_INSERT_HEAD_RCU(head, elm, field) do {                 \
-        (elm)->field.sqe_next = (head)->sqh_first;                      \
-        if ((head)->sqh_first == NULL) {                                \
+        typeof(elm) qsr_old_first__ = (head)->sqh_first;                \
+        (elm)->field.sqe_next = qsr_old_first__;                        \
+        if (!qsr_old_first__) {             /* @elm is the tail too */  \
             (head)->sqh_last = &(elm)->field.sqe_next;                  \
         }                                                               \
         qatomic_rcu_set(&(head)->sqh_first, (elm));                     \
     } while (0)
 
 #define QSIMPLEQ_INSERT_TAIL_RCU(head, elm, field) do {                 \
-        (elm)->field.sqe_next = NULL;                                   \
-        qatomic_rcu_set((head)->sqh_last, (elm));                       \
+        typeof(elm) *qsr_old_tail__ = (head)->sqh_last;                 \
         (head)->sqh_last = &(elm)->field.sqe_next;                      \
+        (elm)->field.sqe_next = NULL;                                   \
+        qatomic_rcu_set(qsr_old_tail__, (elm));  /* publish last */     \
     } while (0)
 
 #define QSIMPLEQ_INSERT_AFTER_RCU(head, listelm, elm, field) do {       \
@@ -229,19 +231,23 @@
 /* QSLIST                                                                  */
 /* ---------------------------------------------------------------------- */
 
-#define QSLIST_EMPTY_RCU(head)       (qatomic_read(&(head)->slh_first) == NULL)
 #define QSLIST_FIRST_RCU(head)       qatomic_rcu_read(&(head)->slh_first)
 #define QSLIST_NEXT_RCU(elm, field)  qatomic_rcu_read(&(elm)->field.sle_next)
+#define QSLIST_EMPTY_RCU(head)       (qatomic_read(&(head)->slh_first) == NULL)
 
-#define QSLIST_INSERT_HEAD_RCU(head, elm, field) do {                   \
-        (elm)->field.sle_next = (head)->slh_first;                      \
-        qatomic_rcu_set(&(head)->slh_first, (elm));                     \
+/*
+ * Insert @elm in front of whatever the link @slot (a head's first pointer
+ * or an element's next pointer) points to, publishing it last.
+ */
+#define QSLIST_LINK_RCU_(slot, elm, field) do {                         \
+        typeof(slot) qslr_slot__ = (slot);                              \
+        (elm)->field.sle_next = *qslr_slot__;                           \
+        qatomic_rcu_set(qslr_slot__, (elm));                            \
     } while (0)
-
-#define QSLIST_INSERT_AFTER_RCU(head, listelm, elm, field) do {         \
-        (elm)->field.sle_next = (listelm)->field.sle_next;              \
-        qatomic_rcu_set(&(listelm)->field.sle_next, (elm));             \
-    } while (0)
+#define QSLIST_INSERT_HEAD_RCU(head, elm, field)                        \
+    QSLIST_LINK_RCU_(&(head)->slh_first, elm, field)
+#define QSLIST_INSERT_AFTER_RCU(head, listelm, elm, field)              \
+    QSLIST_LINK_RCU_(&(listelm)->field.sle_next, elm, field)
 
 #define QSLIST_REMOVE_HEAD_RCU(head, field) do {                        \
         qatomic_rcu_set(&(head)->slh_first,                             \

@@ -24,14 +24,14 @@
 #endif
 
 struct QemuMutex {
-    pthread_mutex_t lock;
-#ifdef CONFIG_DEBUG_MUTEX
-    /* Where the current owner took the lock; written by the owner only. */
-    const char *file;
-    int line;
-#endif
     /* Set by qemu_mutex_init(), cleared by qemu_mutex_destroy(). */
     bool initialized;
+#ifdef CONFIG_DEBUG_MUTEX
+    /* Where the current owner took the lock; written by the owner only. */
+    int line;
+    const char *file;
+#endif
+    pthread_mutex_t lock;
 };
 
 /*
@@ -44,25 +44,25 @@ typedef struct QemuRecMutex {
 } QemuRecMutex;
 
 struct QemuCond {
-    pthread_cond_t cond;
     /* Set by qemu_cond_init(), cleared by qemu_cond_destroy(). */
     bool initialized;
+    pthread_cond_t cond;
 };
 
 struct QemuSemaphore {
-    QemuMutex mutex;    /* protects count */
-    QemuCond cond;      /* signalled when count goes up */
     unsigned int count; /* protected by mutex */
+    QemuCond cond;      /* signalled when count goes up */
+    QemuMutex mutex;    /* protects count */
 };
 
 struct QemuEvent {
-#ifdef QEMU_EVENT_USE_CONDVAR
-    pthread_mutex_t lock;   /* serialises sleepers against setters */
-    pthread_cond_t cond;    /* broadcast when value becomes EV_SET */
-#endif
     /* EV_SET, EV_FREE or EV_BUSY; accessed atomically (futex word). */
     unsigned value;
     bool initialized;
+#ifdef QEMU_EVENT_USE_CONDVAR
+    pthread_cond_t cond;    /* broadcast when value becomes EV_SET */
+    pthread_mutex_t lock;   /* serialises sleepers against setters */
+#endif
 };
 
 /* A handle only: copying it is fine, it does not own the thread. */

@@ -47,52 +47,53 @@ typedef struct QemuEvent QemuEvent;
 /* ---------------------------------------------------------------------- */
 
 /**
- * qemu_mutex_init: initialise @mutex (non-recursive, error-checking).
- * @mutex: storage owned by the caller; must not be in use.
+ * qemu_mutex_init: initialise @mtx (non-recursive, error-checking).
+ * @mtx: storage owned by the caller; must not be in use.
  */
-void qemu_mutex_init(QemuMutex *mutex);
+void qemu_mutex_init(QemuMutex *mtx);
 
 /**
- * qemu_mutex_destroy: release the resources of an unlocked @mutex.
- * @mutex: an initialised mutex that nobody holds or waits for.
+ * qemu_mutex_destroy: release the resources of an unlocked @mtx.
+ * @mtx: an initialised mutex that nobody holds or waits for.
  */
-void qemu_mutex_destroy(QemuMutex *mutex);
+void qemu_mutex_destroy(QemuMutex *mtx);
 
 /**
- * qemu_mutex_lock_impl: acquire @mutex, sleeping while another thread
+ * qemu_mutex_lock_impl: acquire @mtx, sleeping while another thread
  * holds it.
- * @mutex: an initialised mutex not already held by the caller.
- * @file, @line: call site, kept for lock debugging and profiling.
+ * @mtx: an initialised mutex not already held by the caller.
+ * @srcfile, @srcline: call site, kept for lock debugging and profiling.
  */
-void TSA_NO_TSA qemu_mutex_lock_impl(QemuMutex *mutex, const char *file,
-                                     const int line);
+void TSA_NO_TSA qemu_mutex_lock_impl(QemuMutex *mtx, const char *srcfile,
+                                     const int srcline);
 
 /**
- * qemu_mutex_trylock_impl: acquire @mutex only if it is free.
+ * qemu_mutex_trylock_impl: acquire @mtx only if it is free.
  *
- * Returns: 0 when the caller now holds @mutex, -EBUSY otherwise.
+ * Returns: 0 when the caller now holds @mtx, -EBUSY otherwise.
  */
-int TSA_NO_TSA qemu_mutex_trylock_impl(QemuMutex *mutex, const char *file,
-                                       const int line);
+int TSA_NO_TSA qemu_mutex_trylock_impl(QemuMutex *mtx, const char *srcfile,
+                                       const int srcline);
 
 /**
- * qemu_mutex_unlock_impl: release @mutex, which the caller must hold.
+ * qemu_mutex_unlock_impl: release @mtx, which the caller must hold.
  */
-void TSA_NO_TSA qemu_mutex_unlock_impl(QemuMutex *mutex, const char *file,
-                                       const int line);
+void TSA_NO_TSA qemu_mutex_unlock_impl(QemuMutex *mtx, const char *srcfile,
+                                       const int srcline);
 
 /**
  * qemu_rec_mutex_init: initialise a recursive mutex.  The owner may lock it
  * again; it is released when unlocked as many times as it was locked.
  */
-void qemu_rec_mutex_init(QemuRecMutex *mutex);
-void qemu_rec_mutex_destroy(QemuRecMutex *mutex);
-void qemu_rec_mutex_lock_impl(QemuRecMutex *mutex, const char *file, int line);
+void qemu_rec_mutex_init(QemuRecMutex *mtx);
+void qemu_rec_mutex_lock_impl(QemuRecMutex *mtx, const char *srcfile,
+                              int srcline);
+void qemu_rec_mutex_destroy(QemuRecMutex *mtx);
 /* Returns 0 on success (including a nested lock by the owner), else -EBUSY. */
-int qemu_rec_mutex_trylock_impl(QemuRecMutex *mutex, const char *file,
-                                int line);
-void qemu_rec_mutex_unlock_impl(QemuRecMutex *mutex, const char *file,
-                                int line);
+int qemu_rec_mutex_trylock_impl(QemuRecMutex *mtx, const char *srcfile,
+                                int srcline);
+void qemu_rec_mutex_unlock_impl(QemuRecMutex *mtx, const char *srcfile,
+                                int srcline);
 
 /*
  * Switchable entry points.  Each pointer starts out as the matching *_impl
@@ -161,71 +162,60 @@ extern QemuCondTimedWaitFunc qemu_cond_timedwait_func;
  * around the names stop the function-like macros from expanding.
  */
 
-/** qemu_mutex_lock: acquire @mutex through the profiler hook. */
-static inline void (qemu_mutex_lock)(QemuMutex *mutex)
-{
-    qemu_mutex_lock(mutex);
-}
+/*
+ * QEMU_THREAD_FN_(): define the function @fn that forwards its one
+ * lock argument to the macro of the same name; QEMU_THREAD_VOID_FN_() is
+ * the same for functions without a result.
+ */
+#define QEMU_THREAD_FN_(result_type, fn, lock_type)            \
+    static inline result_type (fn)(lock_type *lk)               \
+    {                                                           \
+        return fn(lk);                                          \
+    }
+#define QEMU_THREAD_VOID_FN_(fn, lock_type)                     \
+    static inline void (fn)(lock_type *lk)                      \
+    {                                                           \
+        fn(lk);                                                 \
+    }
 
-/** qemu_mutex_unlock: release @mutex. */
-static inline void (qemu_mutex_unlock)(QemuMutex *mutex)
-{
-    qemu_mutex_unlock(mutex);
-}
-
-/** qemu_mutex_trylock: 0 if @mutex was taken, -EBUSY if it is held. */
-static inline int (qemu_mutex_trylock)(QemuMutex *mutex)
-{
-    return qemu_mutex_trylock(mutex);
-}
-
-/** qemu_rec_mutex_lock: acquire (or re-enter) a recursive mutex. */
-static inline void (qemu_rec_mutex_lock)(QemuRecMutex *mutex)
-{
-    qemu_rec_mutex_lock(mutex);
-}
-
-/** qemu_rec_mutex_unlock: drop one level of a recursive mutex. */
-static inline void (qemu_rec_mutex_unlock)(QemuRecMutex *mutex)
-{
-    qemu_rec_mutex_unlock(mutex);
-}
-
-/** qemu_rec_mutex_trylock: 0 if taken (or re-entered), else -EBUSY. */
-static inline int (qemu_rec_mutex_trylock)(QemuRecMutex *mutex)
-{
-    return qemu_rec_mutex_trylock(mutex);
-}
+/* Acquire through the profiler hook; trylock gives 0 or -EBUSY. */
+QEMU_THREAD_VOID_FN_(qemu_mutex_lock, QemuMutex)
+QEMU_THREAD_FN_(int, qemu_mutex_trylock, QemuMutex)
+QEMU_THREAD_VOID_FN_(qemu_rec_mutex_lock, QemuRecMutex)
+QEMU_THREAD_FN_(int, qemu_rec_mutex_trylock, QemuRecMutex)
+/* Release (one level, for the recursive kind). */
+QEMU_THREAD_VOID_FN_(qemu_mutex_unlock, QemuMutex)
+QEMU_THREAD_VOID_FN_(qemu_rec_mutex_unlock, QemuRecMutex)
 
 /* ---------------------------------------------------------------------- */
 /* Condition variables                                                      */
 /* ---------------------------------------------------------------------- */
 
 /**
- * qemu_cond_init: initialise @cond.  Timed waits measure their timeout on
+ * qemu_cond_init: initialise @cv.  Timed waits measure their timeout on
  * CLOCK_MONOTONIC when the host supports it, so wall-clock jumps do not
  * shorten or stretch them.
  */
-void qemu_cond_init(QemuCond *cond);
-void qemu_cond_destroy(QemuCond *cond);
+void qemu_cond_init(QemuCond *cv);
+void qemu_cond_destroy(QemuCond *cv);
 
 /**
- * qemu_cond_signal: wake one waiter of @cond.
- * qemu_cond_broadcast: wake every waiter of @cond.
+ * qemu_cond_signal: wake one waiter of @cv.
+ * qemu_cond_broadcast: wake every waiter of @cv.
  *
  * Call them with the mutex the waiters use held: without it a waiter that
  * has checked its predicate but not yet gone to sleep misses the wake-up.
  */
-void qemu_cond_signal(QemuCond *cond);
-void qemu_cond_broadcast(QemuCond *cond);
+void qemu_cond_broadcast(QemuCond *cv);
+void qemu_cond_signal(QemuCond *cv);
 
 /**
- * qemu_cond_wait_impl: atomically release @mutex and sleep on @cond; the
- * caller holds @mutex again on return.  Wake-ups may be spurious: always
+ * qemu_cond_wait_impl: atomically release @mtx and sleep on @cv; the
+ * caller holds @mtx again on return.  Wake-ups may be spurious: always
  * wait in a loop that re-checks the predicate.
  */
-void TSA_NO_TSA qemu_cond_wait_impl(QemuCond *cond, QemuMutex *mutex,
-                                    const char *file, const int line);
+void TSA_NO_TSA qemu_cond_wait_impl(QemuCond *cv, QemuMutex *mtx,
+                                    const char *srcfile, const int srcline);
 
 /**
  * qemu_cond_timedwait_impl: like qemu_cond_wait_impl() but gives up after
@@ -234,20 +224,20 @@ void TSA_NO_TSA qemu_cond_wait_impl(QemuCond *cond, QemuMutex *mutex,
  * Returns: true if woken (or spuriously returned) before the deadline,
  * false if the timeout expired.
  */
-bool qemu_cond_timedwait_impl(QemuCond *cond, QemuMutex *mutex, int ms,
-                              const char *file, const int line);
-
-/** qemu_cond_wait: see qemu_cond_wait_impl(). */
-static inline void (qemu_cond_wait)(QemuCond *cond, QemuMutex *mutex)
-{
-    qemu_cond_wait(cond, mutex);
-}
+bool qemu_cond_timedwait_impl(QemuCond *cv, QemuMutex *mtx, int ms,
+                              const char *srcfile, const int srcline);
 
 /** qemu_cond_timedwait: false when @ms elapsed without a wake-up. */
-static inline bool (qemu_cond_timedwait)(QemuCond *cond, QemuMutex *mutex,
+static inline bool (qemu_cond_timedwait)(QemuCond *cv, QemuMutex *mtx,
                                          int ms)
 {
-    return qemu_cond_timedwait(cond, mutex, ms);
+    return qemu_cond_timedwait(cv, mtx, ms);
+}
+
+/** qemu_cond_wait: see qemu_cond_wait_impl(). */
+static inline void (qemu_cond_wait)(QemuCond *cv, QemuMutex *mtx)
+{
+    qemu_cond_wait(cv, mtx);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -255,19 +245,19 @@ static inline bool (qemu_cond_timedwait)(QemuCond *cond, QemuMutex *mutex,
 /* ---------------------------------------------------------------------- */
 
 /** qemu_sem_init: counting semaphore starting at @init (>= 0). */
-void qemu_sem_init(QemuSemaphore *sem, int init);
-/** qemu_sem_post: increment the count, waking one waiter. */
-void qemu_sem_post(QemuSemaphore *sem);
+void qemu_sem_init(QemuSemaphore *sema, int init);
+void qemu_sem_destroy(QemuSemaphore *sema);
 /** qemu_sem_wait: sleep until the count is positive, then decrement it. */
-void qemu_sem_wait(QemuSemaphore *sem);
+void qemu_sem_wait(QemuSemaphore *sema);
+/** qemu_sem_post: increment the count, waking one waiter. */
+void qemu_sem_post(QemuSemaphore *sema);
 /**
  * qemu_sem_timedwait: like qemu_sem_wait() but for at most @ms ms; with
  * @ms == 0 it only tries.
  *
  * Returns: 0 when the count was decremented, -1 on timeout.
  */
-int qemu_sem_timedwait(QemuSemaphore *sem, int ms);
-void qemu_sem_destroy(QemuSemaphore *sem);
+int qemu_sem_timedwait(QemuSemaphore *sema, int ms);
 
 /* ---------------------------------------------------------------------- */
 /* Events                                                                   */
@@ -278,24 +268,25 @@ void qemu_sem_destroy(QemuSemaphore *sem);
  * every present and future waiter, until someone resets it.  The usual
  * pattern for a waiter is
  *
- *     qemu_event_reset(&ev);
+ *     qemu_event_reset(&event);
  *     if (!condition) {          (re-check after the reset)
- *         qemu_event_wait(&ev);
+ *         qemu_event_wait(&event);
  *     }
  *
- * and for the other side "make condition true; qemu_event_set(&ev)".
+ * and for the other side "make condition true; qemu_event_set(&event)".
  * Setting an event that is already set costs a barrier and a load.
  */
 
-/** qemu_event_init: initialise @ev, set if @init is true, else free. */
-void qemu_event_init(QemuEvent *ev, bool init);
-/** qemu_event_set: set @ev and wake all waiters.  Full memory barrier. */
-void qemu_event_set(QemuEvent *ev);
-/** qemu_event_reset: a set @ev becomes free; otherwise nothing changes. */
-void qemu_event_reset(QemuEvent *ev);
-/** qemu_event_wait: return once @ev is set (at once if it already is). */
-void qemu_event_wait(QemuEvent *ev);
-void qemu_event_destroy(QemuEvent *ev);
+/** qemu_event_init: initialise @event, set if @init is true, else free. */
+void qemu_event_init(QemuEvent *event, bool init);
+void qemu_event_destroy(QemuEvent *event);
+/** qemu_event_wait: return once @event is set (at once if it already is). */
+void qemu_event_wait(QemuEvent *event);
+/** qemu_event_set: set @event and wake all waiters.  Full memory barrier. */
+void qemu_event_set(QemuEvent *event);
+/** qemu_event_reset: a set @event becomes free; otherwise nothing changes. */
+void qemu_event_reset(QemuEvent *event);
+
 
 /* ---------------------------------------------------------------------- */
 /* Threads                                                                  */
@@ -303,7 +294,7 @@ void qemu_event_destroy(QemuEvent *ev);
 
 /**
  * qemu_thread_create: start a thread running @start_routine(@arg).
- * @thread: filled in with the new thread's handle.
+ * @th: filled in with the new thread's handle.
  * @name: debug name (copied); applied to the OS thread when naming is on.
  * @mode: QEMU_THREAD_JOINABLE (must be joined) or QEMU_THREAD_DETACHED.
  *
@@ -311,42 +302,43 @@ void qemu_event_destroy(QemuEvent *ev);
  * SIGSEGV, SIGFPE and SIGILL: asynchronous signals are left to the main
  * thread.  Aborts if the thread cannot be created.
  */
-void qemu_thread_create(QemuThread *thread, const char *name,
+void qemu_thread_create(QemuThread *th, const char *name,
                         void *(*start_routine)(void *),
                         void *arg, int mode);
 
+/** qemu_thread_join: wait for a joinable thread; returns its result. */
+void *qemu_thread_join(QemuThread *th);
+/** qemu_thread_get_self: fill @th with the calling thread's handle. */
+void qemu_thread_get_self(QemuThread *th);
+/** qemu_thread_is_self: true if @th is the calling thread. */
+bool qemu_thread_is_self(QemuThread *th);
 /**
- * qemu_thread_set_affinity: restrict @thread to the CPUs whose bits are
- * set in the first @nbits bits of @host_cpus.
+ * qemu_thread_exit: end the calling thread with result @result; its atexit
+ * notifiers run first.  Only for threads made by qemu_thread_create().
+ */
+G_NORETURN void qemu_thread_exit(void *result);
+/** qemu_thread_naming: whether threads created later get OS-level names. */
+void qemu_thread_naming(bool enable);
+
+
+/**
+ * qemu_thread_set_affinity: restrict @th to the CPUs whose bits are
+ * set in the first @nr_bits bits of @cpu_bits.
  *
  * Returns: 0, -ENOSYS where the host cannot do it, or another -errno.
  */
-int qemu_thread_set_affinity(QemuThread *thread, unsigned long *host_cpus,
+int qemu_thread_set_affinity(QemuThread *th, unsigned long *cpu_bits,
                              unsigned long nbits);
 
 /**
- * qemu_thread_get_affinity: read @thread's CPU set.
- * @host_cpus: receives a newly allocated bitmap; free it with g_free().
- * @nbits: receives the number of bits in *@host_cpus.
+ * qemu_thread_get_affinity: read @th's CPU set.
+ * @cpu_bits: receives a newly allocated bitmap; free it with g_free().
+ * @nr_bits: receives the number of bits in *@cpu_bits.
  *
  * Returns: 0, -ENOSYS where the host cannot do it, or another -errno.
  */
-int qemu_thread_get_affinity(QemuThread *thread, unsigned long **host_cpus,
-                             unsigned long *nbits);
-
-/** qemu_thread_join: wait for a joinable thread; returns its result. */
-void *qemu_thread_join(QemuThread *thread);
-/** qemu_thread_get_self: fill @thread with the calling thread's handle. */
-void qemu_thread_get_self(QemuThread *thread);
-/** qemu_thread_is_self: true if @thread is the calling thread. */
-bool qemu_thread_is_self(QemuThread *thread);
-/**
- * qemu_thread_exit: end the calling thread with result @retval; its atexit
- * notifiers run first.  Only for threads made by qemu_thread_create().
- */
-G_NORETURN void qemu_thread_exit(void *retval);
-/** qemu_thread_naming: whether threads created later get OS-level names. */
-void qemu_thread_naming(bool enable);
+int qemu_thread_get_affinity(QemuThread *th, unsigned long **cpu_bits,
+                             unsigned long *nr_bits);
 
 struct Notifier;
 
@@ -388,31 +380,31 @@ struct QemuSpin {
     int value;      /* 0 free, 1 held; accessed atomically */
 };
 
-static inline void qemu_spin_init(QemuSpin *spin)
+static inline void qemu_spin_init(QemuSpin *sl)
 {
-    qatomic_set(&spin->value, 0);
-    QEMU_SPIN_TSAN_(__tsan_mutex_create(spin, __tsan_mutex_not_static));
+    qatomic_set(&sl->value, 0);
+    QEMU_SPIN_TSAN_(__tsan_mutex_create(sl, __tsan_mutex_not_static));
 }
 
-static inline void qemu_spin_destroy(QemuSpin *spin)
+static inline void qemu_spin_destroy(QemuSpin *sl)
 {
-    QEMU_SPIN_TSAN_(__tsan_mutex_destroy(spin, __tsan_mutex_not_static));
+    QEMU_SPIN_TSAN_(__tsan_mutex_destroy(sl, __tsan_mutex_not_static));
 }
 
 /** qemu_spin_lock: spin until the lock is ours (acquire semantics). */
-static inline void qemu_spin_lock(QemuSpin *spin)
+static inline void qemu_spin_lock(QemuSpin *sl)
 {
-    QEMU_SPIN_TSAN_(__tsan_mutex_pre_lock(spin, 0));
+    QEMU_SPIN_TSAN_(__tsan_mutex_pre_lock(sl, 0));
     for (;;) {
-        if (likely(!qatomic_xchg(&spin->value, 1))) {
+        if (likely(!qatomic_xchg(&sl->value, 1))) {
             break;
         }
         /* Wait with plain loads so the cache line is not bounced. */
         do {
             cpu_relax();
-        } while (qatomic_read(&spin->value));
+        } while (qatomic_read(&sl->value));
     }
-    QEMU_SPIN_TSAN_(__tsan_mutex_post_lock(spin, 0, 0));
+    QEMU_SPIN_TSAN_(__tsan_mutex_post_lock(sl, 0, 0));
 }
 
 /**
@@ -421,31 +413,31 @@ static inline void qemu_spin_lock(QemuSpin *spin)
  * Returns: **false on success** and true if the lock was busy (QEMU's
  * convention, the reverse of qemu_mutex_trylock's "0 means taken").
  */
-static inline bool qemu_spin_trylock(QemuSpin *spin)
+static inline bool qemu_spin_trylock(QemuSpin *sl)
 {
     bool was_held;
 
-    QEMU_SPIN_TSAN_(__tsan_mutex_pre_lock(spin, __tsan_mutex_try_lock));
-    was_held = qatomic_xchg(&spin->value, 1) != 0;
-    QEMU_SPIN_TSAN_(__tsan_mutex_post_lock(spin, __tsan_mutex_try_lock |
+    QEMU_SPIN_TSAN_(__tsan_mutex_pre_lock(sl, __tsan_mutex_try_lock));
+    was_held = qatomic_xchg(&sl->value, 1) != 0;
+    QEMU_SPIN_TSAN_(__tsan_mutex_post_lock(sl, __tsan_mutex_try_lock |
                                            (was_held ?
                                             __tsan_mutex_try_lock_failed :
                                             0), 0));
     return was_held;
 }
 
-/** qemu_spin_locked: whether somebody holds @spin (a racy snapshot). */
-static inline bool qemu_spin_locked(QemuSpin *spin)
+/** qemu_spin_locked: whether somebody holds @sl (a racy snapshot). */
+static inline bool qemu_spin_locked(QemuSpin *sl)
 {
-    return qatomic_read(&spin->value) != 0;
+    return qatomic_read(&sl->value) != 0;
 }
 
-/** qemu_spin_unlock: release @spin (release semantics). */
-static inline void qemu_spin_unlock(QemuSpin *spin)
+/** qemu_spin_unlock: release @sl (release semantics). */
+static inline void qemu_spin_unlock(QemuSpin *sl)
 {
-    QEMU_SPIN_TSAN_(__tsan_mutex_pre_unlock(spin, 0));
-    qatomic_store_release(&spin->value, 0);
-    QEMU_SPIN_TSAN_(__tsan_mutex_post_unlock(spin, 0));
+    QEMU_SPIN_TSAN_(__tsan_mutex_pre_unlock(sl, 0));
+    qatomic_store_release(&sl->value, 0);
+    QEMU_SPIN_TSAN_(__tsan_mutex_post_unlock(sl, 0));
 }
 
 #endif /* QEMU_THREAD_H */

@@ -31,6 +31,9 @@ typedef enum {
 /* The raw instruction counter; only meaningful with icount (aborts here). */
 int64_t icount_get_raw(void);
 
+/* Re-arm the icount warp timer (main_loop_wait(), icount only). */
+void icount_start_warp_timer(void);
+
 /* CPU time: the base of QEMU_CLOCK_VIRTUAL_RT. */
 int64_t cpu_get_clock(void);
 

@@ -469,7 +469,7 @@ static void test_lock_waits_for_holder(void)
  * catches the (count 0, FREE) window within a few hundred rounds.
  */
 #ifdef CONFIG_LINUX
-#define WINDOW_ROUNDS 3000
+#define WINDOW_ROUNDS 8000
 
 typedef struct {
     QemuLockCnt lc;

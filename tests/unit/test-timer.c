@@ -838,23 +838,30 @@ static void test_disabled_clock(void)
 static void test_virtual_advance(void)
 {
     Group g;
-    TestTimer a, b, c, d, late;
+    TestTimer a, b, c, d, late, other;
     QEMUTimer *main_timer;
     TestTimer m;
     int64_t now;
 
+    /*
+     * QEMU's rule: the advance steps and runs the main loop's list (and the
+     * main AioContext's, which this program does not have).  A timer of
+     * another group is only notified: it must neither fire here nor stop
+     * the stepping at its deadline.
+     */
     virtual_reset();
     group_init(&g);
-    test_timer_init(&a, &g, QEMU_CLOCK_VIRTUAL, 1);
-    test_timer_init(&b, &g, QEMU_CLOCK_VIRTUAL, 2);
-    test_timer_init(&c, &g, QEMU_CLOCK_VIRTUAL, 3);
-    test_timer_init(&d, &g, QEMU_CLOCK_VIRTUAL, 4);
-    test_timer_init(&late, &g, QEMU_CLOCK_VIRTUAL, 9);
+    test_timer_init(&a, NULL, QEMU_CLOCK_VIRTUAL, 1);
+    test_timer_init(&b, NULL, QEMU_CLOCK_VIRTUAL, 2);
+    test_timer_init(&c, NULL, QEMU_CLOCK_VIRTUAL, 3);
+    test_timer_init(&d, NULL, QEMU_CLOCK_VIRTUAL, 4);
+    test_timer_init(&late, NULL, QEMU_CLOCK_VIRTUAL, 9);
+    test_timer_init(&other, &g, QEMU_CLOCK_VIRTUAL, 7);
     memset(&m, 0, sizeof(m));
     m.id = 5;
-    /* One timer on main_loop_tlg: the advance must cover every group. */
     main_timer = timer_new_ns(QEMU_CLOCK_VIRTUAL, test_timer_cb, &m);
 
+    timer_mod_ns(&other.timer, 30);
     timer_mod_ns(&a.timer, 10);
     timer_mod_ns(&b.timer, 20);
     timer_mod_ns(main_timer, 20);
@@ -879,6 +886,8 @@ static void test_virtual_advance(void)
     g_assert_cmpint(c.clock_at_fire, ==, 35);
     g_assert_cmpint(d.clock_at_fire, ==, 100);
     g_assert_cmpint(late.fired, ==, 0);
+    g_assert_cmpint(other.fired, ==, 0);
+    g_assert_cmpint(notified(&g, QEMU_CLOCK_VIRTUAL), >=, 1);
     g_assert_cmpuint(fire_log->len, ==, 6);
     g_assert_cmpint(g_array_index(fire_log, int, 0), ==, 1);
     g_assert_cmpint(g_array_index(fire_log, int, 3), ==, 3);
@@ -899,6 +908,11 @@ static void test_virtual_advance(void)
     g_assert_cmpint(qemu_clock_advance_virtual_time(200), ==, 200);
     g_assert_cmpint(late.fired, ==, 2);
     g_assert_cmpint(late.clock_at_fire, ==, 200);
+
+    /* The other group's owner runs its timer with the clock it finds. */
+    g_assert_true(timerlist_run_timers(g.tlg.tl[QEMU_CLOCK_VIRTUAL]));
+    g_assert_cmpint(other.fired, ==, 1);
+    g_assert_cmpint(other.clock_at_fire, ==, 200);
 
     timer_free(main_timer);
     timerlistgroup_deinit(&g.tlg);
