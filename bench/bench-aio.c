@@ -69,20 +69,18 @@ static void *home_thread(void *opaque)
 /*
  * Runs @fn(@arg) on a new thread and returns its result.  bench_skip()
  * may be called from there: the join orders it before the caller reads
- * the reason.
+ * the reason.  A QemuThread, not a bare pthread: the library frees its
+ * per-thread state (fdmon-poll's pollfd array...) from the thread-exit
+ * notifiers, which only QemuThreads run.
  */
 static double run_at_home(double (*fn)(void *), void *arg)
 {
     HomeCall hc = { .fn = fn, .arg = arg };
-    pthread_t th;
-    int ret;
+    QemuThread th;
 
-    ret = pthread_create(&th, NULL, home_thread, &hc);
-    if (ret) {
-        fprintf(stderr, "bench: pthread_create: %s\n", strerror(ret));
-        abort();
-    }
-    pthread_join(th, NULL);
+    qemu_thread_create(&th, "bench-home", home_thread, &hc,
+                       QEMU_THREAD_JOINABLE);
+    qemu_thread_join(&th);
     return hc.ns;
 }
 
@@ -98,28 +96,45 @@ static void bench_init_clocks_once(void)
 }
 
 /*
- * A new context for the calling thread, made its current context.
- * @fdmon: NULL for the library's default monitor, else the value of
- * QEMUUTIL_FDMON while the context is created (qemuutil reads it there;
- * for QEMU's original, bench/qemu-ref-shims.c reads it to make io_uring
- * and epoll set-up fail).
+ * Sets QEMUUTIL_FDMON to @fdmon (unsets it for NULL) and returns the old
+ * value for fdmon_env_pop().  qemuutil reads the variable when a context
+ * is created; for QEMU's original, bench/qemu-ref-shims.c reads it in
+ * io_uring and epoll set-up, which happens when the context is created
+ * and again when it upgrades to epoll at 64 fds.
  */
-static AioContext *home_context_new(const char *fdmon)
+static char *fdmon_env_push(const char *fdmon)
 {
-    g_autofree char *saved = g_strdup(g_getenv("QEMUUTIL_FDMON"));
-    AioContext *ctx;
+    char *saved = g_strdup(g_getenv("QEMUUTIL_FDMON"));
 
     if (fdmon) {
         g_setenv("QEMUUTIL_FDMON", fdmon, true);
     } else {
         g_unsetenv("QEMUUTIL_FDMON");
     }
-    ctx = aio_context_new(&error_abort);
+    return saved;
+}
+
+static void fdmon_env_pop(char *saved)
+{
     if (saved) {
         g_setenv("QEMUUTIL_FDMON", saved, true);
     } else {
         g_unsetenv("QEMUUTIL_FDMON");
     }
+    g_free(saved);
+}
+
+/*
+ * A new context for the calling thread, made its current context, with
+ * the fd monitor @fdmon (NULL: the library's default).
+ */
+static AioContext *home_context_new(const char *fdmon)
+{
+    char *saved = fdmon_env_push(fdmon);
+    AioContext *ctx;
+
+    ctx = aio_context_new(&error_abort);
+    fdmon_env_pop(saved);
     qemu_set_current_aio_context(ctx);
     return ctx;
 }
@@ -179,8 +194,13 @@ static bool notifier_never_ready(void *opaque)
 /* (a) a BH that re-schedules itself                                    */
 /* ------------------------------------------------------------------ */
 
+typedef struct BhParams {
+    bool one_fd_without_poll;
+    const char *fdmon;          /* NULL: the library's default monitor */
+} BhParams;
+
 typedef struct BhRun {
-    bool one_fd_without_poll;   /* parameter of the case */
+    const BhParams *p;
     uint64_t iters;
     QEMUBH *bh;
     uint64_t count;             /* home thread only */
@@ -197,7 +217,7 @@ static void bh_again(void *opaque)
 static double bh_home(void *arg)
 {
     BhRun *st = arg;
-    AioContext *ctx = home_context_new(NULL);
+    AioContext *ctx = home_context_new(st->p->fdmon);
     EventNotifier pollable;
     int fd = -1;
     uint64_t t0, t1;
@@ -208,7 +228,7 @@ static double bh_home(void *arg)
     }
     aio_set_event_notifier(ctx, &pollable, notifier_never,
                            notifier_never_ready, NULL);
-    if (st->one_fd_without_poll) {
+    if (st->p->one_fd_without_poll) {
         fd = idle_eventfd();
         aio_set_fd_handler(ctx, fd, idle_read, NULL, NULL, NULL, NULL);
     }
@@ -239,10 +259,7 @@ static double bh_home(void *arg)
 
 static double bh_run(const BenchCase *bc, uint64_t iters)
 {
-    BhRun st = {
-        .one_fd_without_poll = bc->opaque != NULL,
-        .iters = iters,
-    };
+    BhRun st = { .p = bc->opaque, .iters = iters };
 
     return run_at_home(bh_home, &st);
 }
@@ -384,6 +401,8 @@ static double fd_home(void *arg)
     int k = st->p->k;
     bool want_uring = !strcmp(st->p->fdmon, "io_uring");
     int rings_before = count_io_uring_fds();
+    /* Kept for the whole case: QEMU's epoll upgrade happens later. */
+    char *saved = fdmon_env_push(st->p->fdmon);
     AioContext *ctx = home_context_new(st->p->fdmon);
     bool has_uring = count_io_uring_fds() > rings_before;
     int *fds;
@@ -391,6 +410,7 @@ static double fd_home(void *arg)
     int i;
 
     if (want_uring != has_uring) {
+        fdmon_env_pop(saved);
         if (want_uring) {
             bench_skip("io_uring is not available here");
         } else {
@@ -429,6 +449,7 @@ static double fd_home(void *arg)
     }
     g_free(fds);
     aio_context_unref(ctx);
+    fdmon_env_pop(saved);
     return (double)(t1 - t0) / st->iters;
 }
 
@@ -598,26 +619,41 @@ static double timer_churn_run(const BenchCase *bc, uint64_t iters)
 
 static void register_bh(void)
 {
-    static const char *const variants[2] = { BENCH_BH_NOFD, BENCH_BH_ONEFD };
-    static const char *const peers[2] = { BENCH_PEER_NOFD, BENCH_PEER_ONEFD };
-    int v;
+    /*
+     * QEMU's io_uring monitor needs no syscall to find the ring empty, so
+     * a handler without io_poll costs a syscall only with poll/epoll: the
+     * variant runs with each, the default monitor and poll forced.
+     */
+    static const struct {
+        const char *variant;
+        const char *peers;
+        BhParams p;
+    } cases[] = {
+        { BENCH_BH_NOFD, BENCH_PEER_NOFD, { false, NULL } },
+        { BENCH_BH_ONEFD, BENCH_PEER_ONEFD, { true, NULL } },
+        { BENCH_BH_ONEFD ", poll monitor", BENCH_PEER_ONEFD,
+          { true, "poll" } },
+    };
+    int i;
 
     bench_describe_group(BENCH_GROUP_BH,
         "(a) A callback that re-schedules itself; 1 op = 1 dispatch = 1 "
         "non-blocking loop iteration. qemuutil/QEMU: a BH on a fresh "
         "AioContext with one pollable EventNotifier (no syscall needed), "
-        "then also one fd handler without io_poll (the poll syscall "
-        "happens). Peers: no fd / one idle fd registered.");
-    for (v = 0; v < 2; v++) {
-        g_autofree char *name = g_strconcat("BH self-reschedule", variants[v],
-                                            NULL);
+        "then also one fd handler without io_poll (a syscall unless the "
+        "monitor is io_uring). Peers: no fd / one idle fd registered.");
+    for (i = 0; i < ARRAY_SIZE(cases); i++) {
+        g_autofree char *name = g_strconcat("BH self-reschedule",
+                                            cases[i].variant, NULL);
         g_autofree char *ref = g_strdup_printf("%s [qemu];peer *%s", name,
-                                               peers[v]);
+                                               cases[i].peers);
         BenchCase bc = {
             .group = BENCH_GROUP_BH,
-            .name = name, .label = LIB_LABEL,
-            .ref = ref, .fn = bh_run,
-            .opaque = v ? (void *)1 : NULL,
+            .name = name,
+            .label = LIB_LABEL,
+            .ref = ref,
+            .fn = bh_run,
+            .opaque = (void *)&cases[i].p,
         };
         bench_register(&bc);
     }

@@ -603,6 +603,28 @@ static void json_str(FILE *f, const char *s);
  * The ratio column of @r.  With @json, also writes the resolved ratios
  * there as JSON objects, comma-separated.
  */
+/*
+ * Append @ratio to @out with three significant digits ("0.912x", "1.26x",
+ * "470x"); below 0.01 as a fraction ("1/470x"), so that a tiny ratio
+ * never prints as 0.00x.
+ */
+static void append_ratio(GString *out, double ratio)
+{
+    if (ratio > 0 && ratio < 0.01) {
+        g_string_append_printf(out, "1/%.0fx", 1.0 / ratio);
+    } else if (ratio < 0.09995) {
+        g_string_append_printf(out, "%.4fx", ratio);
+    } else if (ratio < 0.9995) {
+        g_string_append_printf(out, "%.3fx", ratio);
+    } else if (ratio < 9.995) {
+        g_string_append_printf(out, "%.2fx", ratio);
+    } else if (ratio < 99.95) {
+        g_string_append_printf(out, "%.1fx", ratio);
+    } else {
+        g_string_append_printf(out, "%.0fx", ratio);
+    }
+}
+
 static char *ratio_text(BenchRow *r, FILE *json)
 {
     g_auto(GStrv) items = NULL;
@@ -636,12 +658,12 @@ static char *ratio_text(BenchRow *r, FILE *json)
         if (!best) {
             g_string_append_printf(out, "n/a (%s did not run)", item);
         } else if (m->len > 1) {
-            g_string_append_printf(out, "%.2fx best of %s: %s",
-                                   r->median / best->median, item,
+            append_ratio(out, r->median / best->median);
+            g_string_append_printf(out, " best of %s: %s", item,
                                    best->bc.label);
         } else {
-            g_string_append_printf(out, "%.2fx %s", r->median / best->median,
-                                   best->bc.label);
+            append_ratio(out, r->median / best->median);
+            g_string_append_printf(out, " %s", best->bc.label);
         }
         if (best && json) {
             fprintf(json, "%s{\"ref\": ", n++ ? ", " : "");

@@ -14,6 +14,7 @@
  */
 #include "qemu/osdep.h"
 
+#include <poll.h>               /* poll(); QEMU's osdep.h lacks it */
 #include <sys/eventfd.h>
 #include <sys/syscall.h>
 #include <linux/futex.h>

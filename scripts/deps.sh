@@ -3,7 +3,7 @@
 # Quiet when everything is present.  Run as root (or with sudo available).
 #
 # Usage: scripts/deps.sh [GROUP...]   groups: build (default), bench, docs,
-#        qemu, all
+#        qemu, bindings, valgrind, all
 set -euo pipefail
 
 build_pkgs=(
@@ -12,6 +12,12 @@ build_pkgs=(
 )
 bench_pkgs=(libuv1-dev libevent-dev)
 docs_pkgs=(python3-sphinx)
+# make check-valgrind; the package also ships <valgrind/valgrind.h>, which
+# the build needs to register coroutine stacks with valgrind.
+valgrind_pkgs=(valgrind)
+# Python bindings: GObject introspection and SWIG, for /usr/bin/python3.
+bindings_pkgs=(swig gobject-introspection libgirepository1.0-dev python3-dev
+               python3-gi gir1.2-glib-2.0)
 # What QEMU 10.0.13 needs for a tools build (reference build and swap test).
 qemu_pkgs=(python3-venv zlib1g-dev libzstd-dev flex bison git)
 
@@ -19,11 +25,15 @@ want=()
 [ $# -eq 0 ] && set -- build
 for g in "$@"; do
     case "$g" in
-    build) want+=("${build_pkgs[@]}") ;;
+    # Every build dir gets the bindings, so configure must see SWIG and GI.
+    build) want+=("${build_pkgs[@]}" "${bindings_pkgs[@]}") ;;
     bench) want+=("${build_pkgs[@]}" "${bench_pkgs[@]}") ;;
     docs)  want+=("${docs_pkgs[@]}") ;;
+    bindings) want+=("${build_pkgs[@]}" "${bindings_pkgs[@]}") ;;
     qemu)  want+=("${build_pkgs[@]}" "${qemu_pkgs[@]}") ;;
-    all)   want+=("${build_pkgs[@]}" "${bench_pkgs[@]}" "${docs_pkgs[@]}" "${qemu_pkgs[@]}") ;;
+    valgrind) want+=("${valgrind_pkgs[@]}") ;;
+    all)   want+=("${build_pkgs[@]}" "${bench_pkgs[@]}" "${docs_pkgs[@]}" "${qemu_pkgs[@]}"
+                "${bindings_pkgs[@]}" "${valgrind_pkgs[@]}") ;;
     *) echo "deps.sh: unknown group '$g'" >&2; exit 2 ;;
     esac
 done

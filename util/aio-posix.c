@@ -629,12 +629,16 @@ static void grow_or_shrink_poll_time(AioContext *ctx, AioPolledEvent *poll,
  */
 static void check_poll_thread(AioContext *ctx)
 {
-    AioContext *home = ctx;
-
-    if (ctx == iohandler_get_aio_context()) {
-        home = qemu_get_aio_context();
+    /*
+     * The common case first: asking for the iohandler context would create
+     * it (and its fd monitor) in programs that never use the main loop.
+     */
+    if (in_aio_context_home_thread(ctx)) {
+        return;
     }
-    if (in_aio_context_home_thread(home)) {
+    /* The iohandler context runs in the main context's thread. */
+    if (ctx == iohandler_get_aio_context() &&
+        in_aio_context_home_thread(qemu_get_aio_context())) {
         return;
     }
     fprintf(stderr, "aio_poll: called outside the AioContext's home "

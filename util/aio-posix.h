@@ -52,6 +52,11 @@ struct AioHandler {
     QLIST_ENTRY(AioHandler) node_ready;
 #ifdef CONFIG_LINUX_IO_URING
     unsigned flags;             /* private to fdmon-io_uring.c */
+    /*
+     * Where the kernel reads the context notifier's eventfd counter
+     * (fdmon-io_uring.c); written by the kernel while URING_READING.
+     */
+    uint64_t uring_buf;
     /* Waiting for its poll SQE to be submitted (fdmon-io_uring.c). */
     QSLIST_ENTRY(AioHandler) node_submitted;
 #endif

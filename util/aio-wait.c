@@ -31,7 +31,8 @@ void aio_wait_kick(void)
 typedef struct {
     QEMUBHFunc *cb;
     void *opaque;
-    bool done;              /* set in @ctx, read by the main loop */
+    bool done;              /* store-release in @ctx, load-acquire by the
+                             * waiting main loop */
 } OneshotWait;
 
 static void oneshot_wait_bh(void *opaque)
@@ -39,7 +40,11 @@ static void oneshot_wait_bh(void *opaque)
     OneshotWait *w = opaque;
 
     w->cb(w->opaque);
-    qatomic_set(&w->done, true);
+    /*
+     * Release: pairs with the load-acquire in aio_wait_bh_oneshot(), so
+     * everything @cb did happens before the waiter returns to its caller.
+     */
+    qatomic_store_release(&w->done, true);
     aio_wait_kick();
 }
 
@@ -49,5 +54,6 @@ void aio_wait_bh_oneshot(AioContext *ctx, QEMUBHFunc *cb, void *opaque)
 
     assert(qemu_get_current_aio_context() == qemu_get_aio_context());
     aio_bh_schedule_oneshot(ctx, oneshot_wait_bh, &w);
-    AIO_WAIT_WHILE_UNLOCKED(NULL, !qatomic_read(&w.done));
+    /* Acquire: pairs with the store-release in oneshot_wait_bh(). */
+    AIO_WAIT_WHILE_UNLOCKED(NULL, !qatomic_load_acquire(&w.done));
 }

@@ -107,13 +107,13 @@ static QEMUBH *bh_take(BHList *list, unsigned *flags)
 static QEMUBH *bh_alloc(AioContext *ctx, QEMUBHFunc *cb, void *opaque,
                         const char *name, MemReentrancyGuard *guard)
 {
-    QEMUBH *bh = g_new0(QEMUBH, 1);
+    QEMUBH *bh = g_new(QEMUBH, 1);
 
-    bh->ctx = ctx;
-    bh->cb = cb;
-    bh->opaque = opaque;
-    bh->name = name;
-    bh->reentrancy_guard = guard;
+    /* Not queued yet: no flags, no link. */
+    *bh = (QEMUBH) {
+        .ctx = ctx, .cb = cb, .opaque = opaque,
+        .name = name, .reentrancy_guard = guard,
+    };
     return bh;
 }
 
@@ -136,23 +136,43 @@ void aio_bh_call(QEMUBH *bh)
 {
     /* Copy the guard: the callback may free @bh. */
     MemReentrancyGuard *guard = bh->reentrancy_guard;
-    bool was_engaged = false;
+    bool outer_state;
 
-    if (guard) {
-        was_engaged = guard->engaged_in_io;
-        guard->engaged_in_io = true;
+    if (!guard) {
+        bh->cb(bh->opaque);
+        return;
     }
+    /* Mark the device busy for the callback, restoring any outer state. */
+    outer_state = guard->engaged_in_io;
+    guard->engaged_in_io = true;
     bh->cb(bh->opaque);
-    if (guard) {
-        guard->engaged_in_io = was_engaged;
+    guard->engaged_in_io = outer_state;
+}
+
+/*
+ * Act on a BH that bh_take() returned with @flags: run it if it was
+ * scheduled and not deleted, then free it if it is done for good.
+ * Returns true if running it counts as progress (idle BHs do not).
+ */
+static bool bh_run_taken(QEMUBH *bh, unsigned flags)
+{
+    bool run = (flags & (BH_SCHEDULED | BH_DELETED)) == BH_SCHEDULED;
+
+    if (run) {
+        aio_bh_call(bh);
     }
+    /* Deleted, or one-shot and done: nobody may touch it again. */
+    if (flags & (BH_ONESHOT | BH_DELETED)) {
+        g_free(bh);
+    }
+    return run && !(flags & BH_IDLE);
 }
 
 int aio_bh_poll(AioContext *ctx)
 {
-    BHListSlice mine;
+    bool progress = false;
     BHListSlice *slice;
-    int progress = 0;
+    BHListSlice mine;
 
     /*
      * Take everything scheduled so far (pairs with the atomic insertion in
@@ -177,26 +197,19 @@ int aio_bh_poll(AioContext *ctx)
     QSIMPLEQ_INSERT_TAIL(&ctx->bh_slice_list, &mine, next);
 #endif
 
-    while ((slice = QSIMPLEQ_FIRST(&ctx->bh_slice_list)) != NULL) {
+    /* Oldest slice first; an emptied slice leaves the queue. */
+    for (slice = QSIMPLEQ_FIRST(&ctx->bh_slice_list); slice != NULL;
+         slice = QSIMPLEQ_FIRST(&ctx->bh_slice_list)) {
         unsigned flags;
         QEMUBH *bh = bh_take(&slice->bh_list, &flags);
 
-        if (!bh) {
+        if (bh) {
+            progress |= bh_run_taken(bh, flags);
+        } else {
             QSIMPLEQ_REMOVE_HEAD(&ctx->bh_slice_list, next);
-            continue;
-        }
-        if ((flags & (BH_SCHEDULED | BH_DELETED)) == BH_SCHEDULED) {
-            if (!(flags & BH_IDLE)) {
-                progress = 1;
-            }
-            aio_bh_call(bh);
-        }
-        /* Deleted, or one-shot and done: nobody may touch it again. */
-        if ((flags & BH_ONESHOT) || (flags & BH_DELETED)) {
-            g_free(bh);
         }
     }
-    return progress;
+    return progress ? 1 : 0;
 }
 
 void qemu_bh_schedule(QEMUBH *bh)
@@ -310,12 +323,6 @@ void aio_notify_accept(AioContext *ctx)
     smp_mb();
 }
 
-/* Timer lists of the context kick the context when the head changes. */
-static void aio_timerlist_notify(void *opaque, QEMUClockType type)
-{
-    aio_notify(opaque);
-}
-
 /* fd path of the context's own notifier: drain it; never progress. */
 static void ctx_notifier_read(EventNotifier *e)
 {
@@ -347,6 +354,7 @@ static void ctx_notifier_poll_ready(EventNotifier *e)
 static gboolean aio_ctx_prepare(GSource *source, gint *timeout)
 {
     AioContext *ctx = (AioContext *)source;
+    bool ready;
 
     /* Bit 0: glib may be about to sleep on our fds; aio_notify must kick. */
     qatomic_set(&ctx->notify_me, qatomic_read(&ctx->notify_me) | 1);
@@ -357,10 +365,9 @@ static gboolean aio_ctx_prepare(GSource *source, gint *timeout)
      */
     smp_mb();
 
-    *timeout = qemu_timeout_ns_to_ms(aio_compute_timeout(ctx));
-    if (aio_prepare(ctx)) {
-        *timeout = 0;
-    }
+    /* A handler with events ready (found by polling) means no wait. */
+    ready = aio_prepare(ctx);
+    *timeout = ready ? 0 : qemu_timeout_ns_to_ms(aio_compute_timeout(ctx));
     return *timeout == 0;
 }
 
@@ -396,11 +403,32 @@ static gboolean aio_ctx_dispatch(GSource *source, GSourceFunc callback,
     return G_SOURCE_CONTINUE;
 }
 
+/*
+ * Free every BH left on a dying context's list.  Each must have been
+ * deleted: one still queued means somebody expects it to run, which would
+ * now hang or leak, so its owner's lifecycle is broken.
+ */
+static void bh_list_free_deleted(AioContext *ctx)
+{
+    unsigned flags;
+    QEMUBH *bh;
+
+    for (bh = bh_take(&ctx->bh_list, &flags); bh;
+         bh = bh_take(&ctx->bh_list, &flags)) {
+        if (flags & BH_DELETED) {
+            g_free(bh);
+            continue;
+        }
+        fprintf(stderr, "aio_context_unref: BH '%s' leaked (not deleted "
+                "before its AioContext was finalized), aborting\n",
+                bh->name);
+        abort();
+    }
+}
+
 static void aio_ctx_finalize(GSource *source)
 {
     AioContext *ctx = (AioContext *)source;
-    unsigned flags;
-    QEMUBH *bh;
 
     if (!ctx->fdmon_ops) {
         /* aio_context_new() failed before the context was set up. */
@@ -442,26 +470,13 @@ static void aio_ctx_finalize(GSource *source)
     /* Finalizing from inside aio_bh_poll() would free a running loop. */
     assert(QSIMPLEQ_EMPTY(&ctx->bh_slice_list));
 
-    while ((bh = bh_take(&ctx->bh_list, &flags)) != NULL) {
-        /*
-         * Every BH of a dying context must have been deleted: one still
-         * queued means somebody expects it to run, which would now hang or
-         * leak.  Fix its owner's lifecycle.
-         */
-        if (!(flags & BH_DELETED)) {
-            fprintf(stderr, "aio_context_unref: BH '%s' leaked (not "
-                    "deleted before its AioContext was finalized), "
-                    "aborting\n", bh->name);
-            abort();
-        }
-        g_free(bh);
-    }
+    bh_list_free_deleted(ctx);
+    timerlistgroup_deinit(&ctx->tlg);
 
     /* Our own notifier is the last handler left. */
     aio_set_event_notifier(ctx, &ctx->notifier, NULL, NULL, NULL);
     event_notifier_cleanup(&ctx->notifier);
 
-    timerlistgroup_deinit(&ctx->tlg);
     unregister_aiocontext(ctx);
     aio_context_destroy(ctx);
     qemu_lockcnt_destroy(&ctx->list_lock);
@@ -474,6 +489,18 @@ static GSourceFuncs aio_source_funcs = {
     .dispatch = aio_ctx_dispatch,
     .finalize = aio_ctx_finalize,
 };
+
+/* The context is its GSource: its references are the GSource's. */
+void aio_context_ref(AioContext *ctx)
+{
+    g_source_ref(&ctx->source);
+}
+
+/* The last reference runs aio_ctx_finalize(). */
+void aio_context_unref(AioContext *ctx)
+{
+    g_source_unref(&ctx->source);
+}
 
 GSource *aio_get_g_source(AioContext *ctx)
 {
@@ -606,40 +633,6 @@ void aio_co_schedule(AioContext *ctx, Coroutine *co)
     aio_context_unref(ctx);
 }
 
-typedef struct CoMove {
-    Coroutine *co;
-    AioContext *to;
-} CoMove;
-
-/* Runs in the old context, after the coroutine has yielded there. */
-static void co_move_bh(void *opaque)
-{
-    CoMove *move = opaque;
-
-    aio_co_schedule(move->to, move->co);
-}
-
-void coroutine_fn aio_co_reschedule_self(AioContext *new_ctx)
-{
-    AioContext *old_ctx = qemu_get_current_aio_context();
-    CoMove move = {
-        .co = qemu_coroutine_self(),
-        .to = new_ctx,
-    };
-
-    if (old_ctx == new_ctx) {
-        return;
-    }
-    /*
-     * Scheduling ourselves into @new_ctx directly would let its thread
-     * enter us before we have yielded here.  A BH of the old context runs
-     * only after the yield below.  @move stays valid: we are suspended
-     * until the new context enters us.
-     */
-    aio_bh_schedule_oneshot(old_ctx, co_move_bh, &move);
-    qemu_coroutine_yield();
-}
-
 /* Thread-safe. */
 void aio_co_wake(Coroutine *co)
 {
@@ -654,31 +647,65 @@ void aio_co_wake(Coroutine *co)
 /* Thread-safe. */
 void aio_co_enter(AioContext *ctx, Coroutine *co)
 {
-    AioContext *here = qemu_get_current_aio_context();
+    Coroutine *waker;
 
-    if (ctx != here) {
+    if (ctx != qemu_get_current_aio_context()) {
         /* Only @ctx's own thread may run @co: hand it over. */
         aio_co_schedule(ctx, co);
-        return;
-    }
-    if (qemu_in_coroutine()) {
-        Coroutine *self = qemu_coroutine_self();
-
+    } else if (!qemu_in_coroutine()) {
+        qemu_aio_coroutine_enter(ctx, co);
+    } else {
         /*
-         * Run @co when the caller yields or terminates; entering it here
-         * would nest stacks and let a chain of wake-ups grow without
-         * bound.
+         * Run @co when the calling coroutine yields or terminates;
+         * entering it here would nest stacks and let a chain of wake-ups
+         * grow without bound.
          */
-        assert(self != co);
-        QSIMPLEQ_INSERT_TAIL(&self->co_queue_wakeup, co, co_queue_next);
-        return;
+        waker = qemu_coroutine_self();
+        assert(waker != co);
+        QSIMPLEQ_INSERT_TAIL(&waker->co_queue_wakeup, co, co_queue_next);
     }
-    qemu_aio_coroutine_enter(ctx, co);
+}
+
+/* A coroutine on its way to another context, and that context. */
+typedef struct CoMove {
+    AioContext *dest;
+    Coroutine *co;
+} CoMove;
+
+/* Runs in the old context, after the coroutine has yielded there. */
+static void co_move_bh(void *opaque)
+{
+    aio_co_schedule(((CoMove *)opaque)->dest, ((CoMove *)opaque)->co);
+}
+
+void coroutine_fn aio_co_reschedule_self(AioContext *new_ctx)
+{
+    AioContext *here = qemu_get_current_aio_context();
+    CoMove move;
+
+    if (here != new_ctx) {
+        move.dest = new_ctx;
+        move.co = qemu_coroutine_self();
+        /*
+         * Scheduling ourselves into @new_ctx directly would let its thread
+         * enter us before we have yielded here.  A BH of this context runs
+         * only after the yield below.  @move stays valid: we are suspended
+         * until the new context enters us.
+         */
+        aio_bh_schedule_oneshot(here, co_move_bh, &move);
+        qemu_coroutine_yield();
+    }
 }
 
 /* ------------------------------------------------------------------ */
 /* Lifecycle                                                           */
 /* ------------------------------------------------------------------ */
+
+/* Timer lists of the context kick the context when the head changes. */
+static void aio_timerlist_notify(void *opaque, QEMUClockType type)
+{
+    aio_notify(opaque);
+}
 
 AioContext *aio_context_new(Error **errp)
 {
@@ -710,28 +737,14 @@ AioContext *aio_context_new(Error **errp)
 
     timerlistgroup_init(&ctx->tlg, aio_timerlist_notify, ctx);
 
-    ctx->thread_pool = NULL;
-    ctx->thread_pool_min = 0;
+    /*
+     * Tunables keep their zero defaults (no polling, no batch limit, no
+     * pool yet, pool minimum 0) except the pool's thread cap.
+     */
     ctx->thread_pool_max = THREAD_POOL_MAX_THREADS_DEFAULT;
-    ctx->poll_max_ns = 0;
-    ctx->poll_grow = 0;
-    ctx->poll_shrink = 0;
-    ctx->aio_max_batch = 0;
 
     register_aiocontext(ctx);
     return ctx;
-}
-
-/* The context is its GSource: its references are the GSource's. */
-void aio_context_ref(AioContext *ctx)
-{
-    g_source_ref(&ctx->source);
-}
-
-/* The last reference runs aio_ctx_finalize(). */
-void aio_context_unref(AioContext *ctx)
-{
-    g_source_unref(&ctx->source);
 }
 
 /* ------------------------------------------------------------------ */
@@ -746,13 +759,13 @@ QEMU_DEFINE_STATIC_CO_TLS(AioContext *, my_aiocontext)
 
 AioContext *qemu_get_current_aio_context(void)
 {
-    AioContext *ctx = get_my_aiocontext();
+    AioContext *mine = get_my_aiocontext();
 
-    if (ctx) {
-        return ctx;
-    }
     /* A thread holding the BQL (a vCPU, say) acts for the main loop. */
-    return bql_locked() ? qemu_get_aio_context() : NULL;
+    if (mine == NULL && bql_locked()) {
+        mine = qemu_get_aio_context();
+    }
+    return mine;
 }
 
 void qemu_set_current_aio_context(AioContext *ctx)
@@ -772,14 +785,16 @@ void qemu_set_current_aio_context(AioContext *ctx)
 void aio_context_set_thread_pool_params(AioContext *ctx, int64_t min,
                                         int64_t max, Error **errp)
 {
-    if (min < 0 || max <= 0 || min > max || max > INT_MAX) {
+    bool valid = min >= 0 && max > 0 && min <= max && max <= INT_MAX;
+
+    if (!valid) {
         error_setg(errp, "bad thread-pool-min/thread-pool-max values");
-        return;
-    }
-    ctx->thread_pool_min = min;
-    ctx->thread_pool_max = max;
-    /* A pool created later reads the bounds itself. */
-    if (ctx->thread_pool) {
-        thread_pool_update_params(ctx->thread_pool, ctx);
+    } else {
+        ctx->thread_pool_min = min;
+        ctx->thread_pool_max = max;
+        /* A pool created later reads the bounds itself. */
+        if (ctx->thread_pool) {
+            thread_pool_update_params(ctx->thread_pool, ctx);
+        }
     }
 }

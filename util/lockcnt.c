@@ -291,7 +291,15 @@ void qemu_lockcnt_inc_and_unlock(QemuLockCnt *lockcnt)
 
 unsigned qemu_lockcnt_count(QemuLockCnt *lockcnt)
 {
-    return qatomic_read(&lockcnt->count) >> LC_COUNT_SHIFT;
+    /*
+     * Load-acquire: pairs with the release half of the last visitor's
+     * decrement (qemu_lockcnt_dec() and friends), so a lock holder that
+     * reads zero here sees every access that visitor made and may free
+     * what it visited.  A relaxed read would leave the free unordered
+     * against the visitor's last reads when the count dropped to zero
+     * after our lock cmpxchg.
+     */
+    return qatomic_load_acquire(&lockcnt->count) >> LC_COUNT_SHIFT;
 }
 
 #else /* !CONFIG_LINUX */
@@ -317,7 +325,8 @@ void qemu_lockcnt_destroy(QemuLockCnt *lockcnt)
 
 unsigned qemu_lockcnt_count(QemuLockCnt *lockcnt)
 {
-    return qatomic_read(&lockcnt->count);
+    /* Load-acquire for the same reason as the futex version's. */
+    return qatomic_load_acquire(&lockcnt->count);
 }
 
 /* The lock is the mutex itself. */

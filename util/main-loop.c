@@ -465,10 +465,12 @@ static int64_t glib_fill(GMainContext *gctx, int64_t timeout_ns)
     do {
         glib_fds_count = wanted;
         g_array_set_size(poll_fds, glib_fds_start + glib_fds_count);
+        /* An empty array has no storage: offer NULL, not NULL + 0. */
         wanted = g_main_context_query(gctx, glib_max_priority,
                                       &glib_timeout_ms,
+                                      glib_fds_count ?
                                       &g_array_index(poll_fds, GPollFD,
-                                                     glib_fds_start),
+                                                     glib_fds_start) : NULL,
                                       glib_fds_count);
     } while (wanted > glib_fds_count);
     glib_fds_count = wanted;

@@ -13,6 +13,35 @@
 #include "qemu/main-loop.h"
 #include "block/aio.h"
 
+/* A coroutine parked until @fd becomes readable in @ctx. */
+typedef struct FdWait {
+    int fd;
+    AioContext *ctx;
+    Coroutine *co;
+} FdWait;
+
+static void fd_wait_ready(void *opaque)
+{
+    FdWait *wait = opaque;
+    Coroutine *sleeper = wait->co;
+
+    /* One-shot: remove the handler before the coroutine continues. */
+    aio_set_fd_handler(wait->ctx, wait->fd, NULL, NULL, NULL, NULL, NULL);
+    qemu_coroutine_enter(sleeper);
+}
+
+void coroutine_fn yield_until_fd_readable(int fd)
+{
+    FdWait wait;
+
+    assert(qemu_in_coroutine());
+    wait.fd = fd;
+    wait.co = qemu_coroutine_self();
+    wait.ctx = qemu_get_current_aio_context();
+    aio_set_fd_handler(wait.ctx, fd, fd_wait_ready, NULL, NULL, NULL, &wait);
+    qemu_coroutine_yield();
+}
+
 ssize_t coroutine_fn
 qemu_co_sendv_recvv(int sockfd, struct iovec *iov, unsigned iov_cnt,
                     size_t offset, size_t bytes, bool do_send)
@@ -46,38 +75,13 @@ qemu_co_sendv_recvv(int sockfd, struct iovec *iov, unsigned iov_cnt,
     return moved;
 }
 
-ssize_t coroutine_fn
-qemu_co_send_recv(int sockfd, void *buf, size_t bytes, bool do_send)
+/* The single-buffer case is a one-element vector. */
+ssize_t coroutine_fn qemu_co_send_recv(int sockfd, void *buf, size_t bytes,
+                                       bool do_send)
 {
-    struct iovec one = { .iov_base = buf, .iov_len = bytes };
+    struct iovec one;
 
+    one.iov_base = buf;
+    one.iov_len = bytes;
     return qemu_co_sendv_recvv(sockfd, &one, 1, 0, bytes, do_send);
-}
-
-typedef struct FdWait {
-    AioContext *ctx;
-    Coroutine *co;
-    int fd;
-} FdWait;
-
-static void fd_wait_ready(void *opaque)
-{
-    FdWait *wait = opaque;
-
-    /* One-shot: remove the handler before the coroutine continues. */
-    aio_set_fd_handler(wait->ctx, wait->fd, NULL, NULL, NULL, NULL, NULL);
-    qemu_coroutine_enter(wait->co);
-}
-
-void coroutine_fn yield_until_fd_readable(int fd)
-{
-    FdWait wait = {
-        .ctx = qemu_get_current_aio_context(),
-        .co = qemu_coroutine_self(),
-        .fd = fd,
-    };
-
-    assert(qemu_in_coroutine());
-    aio_set_fd_handler(wait.ctx, fd, fd_wait_ready, NULL, NULL, NULL, &wait);
-    qemu_coroutine_yield();
 }

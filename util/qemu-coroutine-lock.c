@@ -140,13 +140,14 @@ void qemu_co_mutex_init(CoMutex *mutex)
 }
 
 /*
- * Whether any waiter is queued.  Only the party in charge of the next
- * wake-up may look at to_pop; from_push is shared.
+ * Whether a locker has pushed a record that no popper has taken yet.
+ * Only from_push is shared; to_pop belongs to the party in charge of the
+ * next wake-up, and nobody else may read it (not even to test emptiness:
+ * a token taker may be filling it at that moment).
  */
-static bool waiters_queued(CoMutex *mutex)
+static bool waiters_pushed(CoMutex *mutex)
 {
-    return !QSLIST_EMPTY(&mutex->to_pop) ||
-           qatomic_read(&mutex->from_push.slh_first) != NULL;
+    return qatomic_read(&mutex->from_push.slh_first) != NULL;
 }
 
 /*
@@ -301,7 +302,13 @@ void coroutine_fn qemu_co_mutex_unlock(CoMutex *mutex)
 
         /* Pairs with smp_mb__after_rmw() in co_mutex_lock_slow(). */
         qatomic_set_mb(&mutex->handoff, token);
-        if (!waiters_queued(mutex)) {
+        /*
+         * to_pop is empty (waiter_pop() just returned NULL) and only
+         * whoever takes the token can fill it, so from_push alone tells
+         * whether a locker queued: if it did and already took the token,
+         * from_push may look empty again, and then the duty is its own.
+         */
+        if (!waiters_pushed(mutex)) {
             /* It will find the token when it has queued. */
             return;
         }

@@ -13,42 +13,47 @@
 
 #include "qemu/thread.h"
 
-/* The mutex has just been created: mark it usable, with no owner yet. */
-static inline void qemu_mutex_post_init(QemuMutex *mutex)
+/*
+ * Debug builds (CONFIG_DEBUG_MUTEX) remember the call site of the current
+ * owner, for a debugger or a deadlock report; NULL/0 means "no owner".
+ */
+static inline void qemu_mutex_set_site_(QemuMutex *m, const char *f, int l)
 {
-    mutex->initialized = true;
 #ifdef CONFIG_DEBUG_MUTEX
-    mutex->line = 0;
-    mutex->file = NULL;
+    m->file = f;
+    m->line = l;
+#else
+    (void)m;
+    (void)f;
+    (void)l;
 #endif
 }
 
 /* About to block on @mutex at @file:@line (a hook for tracing). */
-static inline void qemu_mutex_pre_lock(QemuMutex *mutex,
-                                       const char *file, int line)
+static inline void qemu_mutex_pre_lock(QemuMutex *mutex, const char *file,
+                                       int line)
 {
 }
 
 /* The calling thread now owns @mutex: remember where it took it. */
-static inline void qemu_mutex_post_lock(QemuMutex *mutex,
-                                        const char *file, int line)
+static inline void qemu_mutex_post_lock(QemuMutex *mutex, const char *file,
+                                        int line)
 {
-#ifdef CONFIG_DEBUG_MUTEX
-    /* Read by a debugger, or by a deadlock report. */
-    mutex->line = line;
-    mutex->file = file;
-#endif
+    qemu_mutex_set_site_(mutex, file, line);
 }
 
 /* The owner is about to release @mutex (also before a condvar wait). */
-static inline void qemu_mutex_pre_unlock(QemuMutex *mutex,
-                                         const char *file, int line)
+static inline void qemu_mutex_pre_unlock(QemuMutex *mutex, const char *file,
+                                         int line)
 {
-#ifdef CONFIG_DEBUG_MUTEX
-    /* Nobody owns it from here on. */
-    mutex->line = 0;
-    mutex->file = NULL;
-#endif
+    qemu_mutex_set_site_(mutex, NULL, 0);
+}
+
+/* The mutex has just been created: mark it usable, with no owner yet. */
+static inline void qemu_mutex_post_init(QemuMutex *mutex)
+{
+    qemu_mutex_set_site_(mutex, NULL, 0);
+    mutex->initialized = true;
 }
 
 #endif /* QEMU_THREAD_COMMON_H */

@@ -558,7 +558,17 @@ bool timerlistgroup_run_timers(QEMUTimerListGroup *tlg)
     bool ran = false;
     int i;
 
+    /*
+     * aio_poll() calls this once per iteration, mostly with nothing armed:
+     * look at each list's head here and enter timerlist_run_timers() (not
+     * inlined, it is large) only for lists that have a timer.  It reads
+     * head_expire again, so a stale -1 here only defers the timer to the
+     * next iteration, which its notify callback guarantees.
+     */
     for (i = 0; i < QEMU_CLOCK_MAX; i++) {
+        if (qatomic_read(&tlg->tl[i]->head_expire) < 0) {
+            continue;
+        }
         if (timerlist_run_timers(tlg->tl[i])) {
             ran = true;
         }
@@ -572,7 +582,12 @@ int64_t timerlistgroup_deadline_ns(QEMUTimerListGroup *tlg)
     int i;
 
     for (i = 0; i < QEMU_CLOCK_MAX; i++) {
-        if (!qemu_clock_use_for_deadline((QEMUClockType)i)) {
+        /*
+         * An empty list has no deadline (-1, which never wins): skip it
+         * without the calls, as timerlistgroup_run_timers() does.
+         */
+        if (qatomic_read(&tlg->tl[i]->head_expire) < 0 ||
+            !qemu_clock_use_for_deadline((QEMUClockType)i)) {
             continue;
         }
         soonest = qemu_soonest_timeout(soonest,

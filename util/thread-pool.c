@@ -31,6 +31,7 @@
 #include "qemu/main-loop.h"
 #include "qemu/queue.h"
 #include "qemu/thread.h"
+#include "qemu/tsan.h"
 #include "block/thread-pool.h"
 
 /* How long an idle worker above thread_pool_min waits before exiting. */
@@ -436,6 +437,12 @@ static void thread_pool_run_work(gpointer data, gpointer user_data)
     ThreadPool *pool = user_data;
     ThreadPoolWork *work = data;
 
+    /*
+     * Partner of the HAPPENS_BEFORE in thread_pool_submit(): GLib's queue
+     * hands @work over through its own futex-based GMutex/GCond, which
+     * ThreadSanitizer does not see inside the uninstrumented libglib.
+     */
+    QEMU_TSAN_ANNOTATE_HAPPENS_AFTER(work);
     work->func(work->opaque);
     if (work->opaque_destroy) {
         work->opaque_destroy(work->opaque);
@@ -470,7 +477,15 @@ void thread_pool_free(ThreadPool *pool)
 {
     /* Not immediate, and wait: everything queued still runs first. */
     g_thread_pool_free(pool->gpool, FALSE, TRUE);
+    /*
+     * GLib joined its threads through its own futex-based primitives,
+     * invisible to ThreadSanitizer; taking @lock orders us after each
+     * worker's last unlock in thread_pool_run_work(), so both the check
+     * and our caller see everything the work did.
+     */
+    qemu_mutex_lock(&pool->lock);
     assert(pool->unfinished == 0);
+    qemu_mutex_unlock(&pool->lock);
     qemu_cond_destroy(&pool->idle_cond);
     qemu_mutex_destroy(&pool->lock);
     g_free(pool);
@@ -491,8 +506,10 @@ void thread_pool_submit(ThreadPool *pool, ThreadPoolFunc *func,
 
     /*
      * An error only means no extra thread could be started; the work is
-     * queued anyway and the existing threads will get to it.
+     * queued anyway and the existing threads will get to it.  The
+     * annotation pairs with the one in thread_pool_run_work().
      */
+    QEMU_TSAN_ANNOTATE_HAPPENS_BEFORE(work);
     g_thread_pool_push(pool->gpool, work, NULL);
 }
 

@@ -118,16 +118,25 @@ static inline unsigned long find_first_zero_bit(const unsigned long *addr,
 static inline unsigned long find_first_bit(const unsigned long *addr,
                                            unsigned long size)
 {
-    unsigned long word_idx, found = size;
+    unsigned long word_idx, word, found = size;
 
     /* Fast path for the common whole-word scan. */
     for (word_idx = 0; word_idx * BITS_PER_LONG < size; word_idx++) {
-        if (addr[word_idx] != 0) {
-            found = word_idx * BITS_PER_LONG + ctz64(addr[word_idx]);
+        word = addr[word_idx];
+        /*
+         * Bits past @size in the last word are not part of the bitmap and
+         * may never have been written (bitmap_zero_extend() leaves them
+         * so): mask them off rather than branch on them.
+         */
+        if ((word_idx + 1) * BITS_PER_LONG > size) {
+            word &= ~0UL >> (BITS_PER_LONG - size % BITS_PER_LONG);
+        }
+        if (word != 0) {
+            found = word_idx * BITS_PER_LONG + ctz64(word);
             break;
         }
     }
-    return MIN(found, size);
+    return found;
 }
 
 /*

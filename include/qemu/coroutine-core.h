@@ -19,9 +19,6 @@
 /* A coroutine; the layout is private to the coroutine implementation. */
 typedef struct Coroutine Coroutine;
 
-/* A mutex that yields instead of blocking (defined in qemu/coroutine.h). */
-typedef struct CoMutex CoMutex;
-
 /**
  * CoroutineEntry: the function a coroutine runs.
  * @opaque: the pointer given to qemu_coroutine_create()
@@ -30,57 +27,16 @@ typedef struct CoMutex CoMutex;
  */
 typedef void coroutine_fn CoroutineEntry(void *opaque);
 
-/**
- * qemu_coroutine_create:
- * @entry: function the coroutine runs
- * @opaque: argument for @entry
- *
- * Create a coroutine that has not started; qemu_coroutine_enter() starts
- * it.  The coroutine frees itself when @entry returns.
- */
-Coroutine *qemu_coroutine_create(CoroutineEntry *entry, void *opaque);
+/* ---------------------------------------------------------------------- */
+/* Where am I?                                                            */
+/* ---------------------------------------------------------------------- */
 
 /**
- * qemu_coroutine_enter:
- * @coroutine: a coroutine that is not running
+ * qemu_in_coroutine:
  *
- * Run @coroutine in the current AioContext until it yields or terminates.
+ * Returns: true when called from inside a coroutine.
  */
-void qemu_coroutine_enter(Coroutine *coroutine);
-
-/**
- * qemu_coroutine_enter_if_inactive:
- * @co: a coroutine
- *
- * Enter @co unless it is already on the current call chain.
- */
-void qemu_coroutine_enter_if_inactive(Coroutine *co);
-
-/**
- * qemu_aio_coroutine_enter:
- * @ctx: the AioContext @co runs in from now on
- * @co: a coroutine that is neither running nor scheduled
- *
- * Like qemu_coroutine_enter(), recording @ctx as @co's context.  Aborts if
- * @co is scheduled elsewhere or already has a caller.
- */
-void qemu_aio_coroutine_enter(AioContext *ctx, Coroutine *co);
-
-/**
- * qemu_coroutine_yield:
- *
- * Return control to whoever entered the running coroutine.  Only valid
- * inside a coroutine.
- */
-void coroutine_fn qemu_coroutine_yield(void);
-
-/**
- * qemu_coroutine_get_aio_context:
- * @co: a coroutine
- *
- * Returns: the AioContext in which @co last ran.
- */
-AioContext *qemu_coroutine_get_aio_context(Coroutine *co);
+bool qemu_in_coroutine(void);
 
 /**
  * qemu_coroutine_self:
@@ -89,13 +45,6 @@ AioContext *qemu_coroutine_get_aio_context(Coroutine *co);
  * that stands for the thread's ordinary stack).
  */
 Coroutine *qemu_coroutine_self(void);
-
-/**
- * qemu_in_coroutine:
- *
- * Returns: true when called from inside a coroutine.
- */
-bool qemu_in_coroutine(void);
 
 /**
  * qemu_coroutine_entered:
@@ -107,11 +56,69 @@ bool qemu_in_coroutine(void);
 bool qemu_coroutine_entered(Coroutine *co);
 
 /**
- * qemu_co_mutex_init:
- * @mutex: the mutex to initialise (all-zero bytes are also a valid,
- * unlocked mutex)
+ * qemu_coroutine_get_aio_context:
+ * @co: a coroutine
+ *
+ * Returns: the AioContext in which @co last ran.
  */
-void qemu_co_mutex_init(CoMutex *mutex);
+AioContext *qemu_coroutine_get_aio_context(Coroutine *co);
+
+/* ---------------------------------------------------------------------- */
+/* Life cycle and switching                                               */
+/* ---------------------------------------------------------------------- */
+
+/**
+ * qemu_coroutine_create:
+ * @entry: function the coroutine runs
+ * @opaque: argument for @entry
+ *
+ * Create a coroutine that has not started; qemu_coroutine_enter() starts
+ * it.  The coroutine frees itself when @entry returns.
+ */
+Coroutine *qemu_coroutine_create(CoroutineEntry *entry,
+                                 void *opaque);
+
+/**
+ * qemu_aio_coroutine_enter:
+ * @ctx: the AioContext @co runs in from now on
+ * @co: a coroutine that is neither running nor scheduled
+ *
+ * Run @co until it yields or terminates, recording @ctx as its context.
+ * Aborts if @co is scheduled elsewhere or already has a caller.
+ */
+void qemu_aio_coroutine_enter(AioContext *ctx,
+                              Coroutine *co);
+
+/**
+ * qemu_coroutine_enter:
+ * @co: a coroutine that is not running
+ *
+ * qemu_aio_coroutine_enter() in the current AioContext.
+ */
+void qemu_coroutine_enter(Coroutine *co);
+
+/**
+ * qemu_coroutine_enter_if_inactive:
+ * @co: a coroutine
+ *
+ * Enter @co unless it is already on the current call chain.
+ */
+void qemu_coroutine_enter_if_inactive(Coroutine *co);
+
+/**
+ * qemu_coroutine_yield:
+ *
+ * Return control to whoever entered the running coroutine.  Only valid
+ * inside a coroutine.
+ */
+void coroutine_fn qemu_coroutine_yield(void);
+
+/* ---------------------------------------------------------------------- */
+/* CoMutex (the type is defined in qemu/coroutine.h)                       */
+/* ---------------------------------------------------------------------- */
+
+/* A mutex that yields instead of blocking. */
+typedef struct CoMutex CoMutex;
 
 /**
  * qemu_co_mutex_lock:
@@ -128,5 +135,12 @@ void coroutine_fn qemu_co_mutex_lock(CoMutex *mutex);
  * Release @mutex and wake the next waiter, if any.  Coroutine only.
  */
 void coroutine_fn qemu_co_mutex_unlock(CoMutex *mutex);
+
+/**
+ * qemu_co_mutex_init:
+ * @mutex: the mutex to initialise (all-zero bytes are also a valid,
+ * unlocked mutex)
+ */
+void qemu_co_mutex_init(CoMutex *mutex);
 
 #endif /* QEMU_COROUTINE_CORE_H */

@@ -37,6 +37,14 @@ typedef struct IOThread IOThread;
 IOThread *iothread_new(void);
 
 /**
+ * iothread_get_aio_context:
+ * @iothread: a running IOThread
+ *
+ * Returns: the thread's AioContext (no new reference).  Thread-safe.
+ */
+AioContext *iothread_get_aio_context(IOThread *iothread);
+
+/**
  * iothread_join:
  * @iothread: an IOThread from iothread_new()
  *
@@ -46,13 +54,5 @@ IOThread *iothread_new(void);
  * aio_context_ref(), is dropped too).
  */
 void iothread_join(IOThread *iothread);
-
-/**
- * iothread_get_aio_context:
- * @iothread: a running IOThread
- *
- * Returns: the thread's AioContext (no new reference).  Thread-safe.
- */
-AioContext *iothread_get_aio_context(IOThread *iothread);
 
 #endif /* QEMU_IOTHREAD_H */

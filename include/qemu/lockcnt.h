@@ -66,8 +66,10 @@ void qemu_lockcnt_destroy(QemuLockCnt *lockcnt);
  * @lockcnt: the object to query
  *
  * The value may change at any time.  Under the lock, though, "zero" stays
- * zero until the unlock, which is the question callers usually ask.
- * Thread-safe.
+ * zero until the unlock, which is the question callers usually ask.  The
+ * read is a load-acquire: having read zero, the caller also sees every
+ * access made by the visitors that have left, so it may free what they
+ * visited.  Thread-safe.
  */
 unsigned qemu_lockcnt_count(QemuLockCnt *lockcnt);
 

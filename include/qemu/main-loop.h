@@ -54,6 +54,49 @@ struct MainLoop {
 };
 #endif
 
+/* ---------------------------------------------------------------------- */
+/* Callback types                                                         */
+/* ---------------------------------------------------------------------- */
+
+/* Character-device style input callbacks (chardev, net). */
+typedef void IOReadHandler(void *opaque, const uint8_t *buf, int size);
+
+/**
+ * IOCanReadHandler:
+ * @opaque: the handler's data
+ *
+ * Returns: how many bytes the matching #IOReadHandler accepts now; 0 means
+ * "do not read".  If the answer grows outside the main loop, wake the loop
+ * (qemu_notify_event() or aio_notify()) so it asks again.
+ */
+typedef int IOCanReadHandler(void *opaque);
+
+/* MainLoopPoll.state: which side of the poll a notifier is called on. */
+enum {
+    MAIN_LOOP_POLL_FILL = 0,    /* before: add fds, shorten the timeout */
+    MAIN_LOOP_POLL_ERR = 1,     /* after: the poll failed */
+    MAIN_LOOP_POLL_OK = 2,      /* after: revents of the added fds are valid */
+};
+
+/**
+ * MainLoopPoll: what main_loop_wait() passes to its poll notifiers.
+ * @state: one of MAIN_LOOP_POLL_FILL, _ERR, _OK
+ * @timeout: poll timeout in ms; UINT32_MAX means "no limit".  A FILL
+ *   notifier may lower it (never raise it).
+ * @pollfds: GArray of GPollFD that goes to the poll.  FILL notifiers
+ *   append their fds and remember the index; OK notifiers read revents
+ *   there.
+ */
+typedef struct MainLoopPoll {
+    GArray *pollfds;
+    uint32_t timeout;
+    int state;
+} MainLoopPoll;
+
+/* ---------------------------------------------------------------------- */
+/* Running the loop                                                       */
+/* ---------------------------------------------------------------------- */
+
 /**
  * qemu_init_main_loop:
  * @errp: error object
@@ -78,6 +121,14 @@ struct MainLoop {
 int qemu_init_main_loop(Error **errp);
 
 /**
+ * qemu_get_aio_context:
+ *
+ * Returns: the main loop's AioContext, or NULL before
+ * qemu_init_main_loop().  Thread-safe.
+ */
+AioContext *qemu_get_aio_context(void);
+
+/**
  * main_loop_wait:
  * @nonblocking: non-zero to poll without sleeping
  *
@@ -98,12 +149,19 @@ int qemu_init_main_loop(Error **errp);
 void main_loop_wait(int nonblocking);
 
 /**
- * qemu_get_aio_context:
+ * main_loop_poll_add_notifier:
+ * @notify: called with a #MainLoopPoll before and after every poll
  *
- * Returns: the main loop's AioContext, or NULL before
- * qemu_init_main_loop().  Thread-safe.
+ * The notifier is called in the main thread with the BQL held, twice per
+ * main_loop_wait(): with MAIN_LOOP_POLL_FILL, then with _OK or _ERR.
  */
-AioContext *qemu_get_aio_context(void);
+void main_loop_poll_add_notifier(Notifier *notify);
+
+/**
+ * main_loop_poll_remove_notifier:
+ * @notify: a notifier added with main_loop_poll_add_notifier()
+ */
+void main_loop_poll_remove_notifier(Notifier *notify);
 
 /**
  * qemu_notify_event:
@@ -116,32 +174,26 @@ AioContext *qemu_get_aio_context(void);
  */
 void qemu_notify_event(void);
 
-#ifdef _WIN32
-/*
- * Windows-only polling hooks and wait objects.  Declared for QEMU's Windows
- * code; qemuutil's main-loop.c implements the POSIX loop only.
- */
-typedef int PollingFunc(void *opaque);
-int qemu_add_polling_cb(PollingFunc *func, void *opaque);
-void qemu_del_polling_cb(PollingFunc *func, void *opaque);
-
-typedef void WaitObjectFunc(void *opaque);
-int qemu_add_wait_object(HANDLE handle, WaitObjectFunc *func, void *opaque);
-void qemu_del_wait_object(HANDLE handle, WaitObjectFunc *func, void *opaque);
-#endif
-
-/* Character-device style input callbacks (chardev, net). */
-typedef void IOReadHandler(void *opaque, const uint8_t *buf, int size);
+/* ---------------------------------------------------------------------- */
+/* File descriptors watched by the main loop                              */
+/* ---------------------------------------------------------------------- */
 
 /**
- * IOCanReadHandler:
- * @opaque: the handler's data
+ * iohandler_get_aio_context:
  *
- * Returns: how many bytes the matching #IOReadHandler accepts now; 0 means
- * "do not read".  If the answer grows outside the main loop, wake the loop
- * (qemu_notify_event() or aio_notify()) so it asks again.
+ * Returns: the iohandler AioContext, created on first use.  It runs in the
+ * main thread (its home is the main AioContext's) but only through the main
+ * loop.  Thread-safe.
  */
-typedef int IOCanReadHandler(void *opaque);
+AioContext *iohandler_get_aio_context(void);
+
+/**
+ * iohandler_get_g_source:
+ *
+ * Returns: a new reference to the iohandler context's GSource (created on
+ * first use).  Thread-safe.
+ */
+GSource *iohandler_get_g_source(void);
 
 /**
  * qemu_set_fd_handler:
@@ -156,44 +208,58 @@ typedef int IOCanReadHandler(void *opaque);
  * handlers run only from main_loop_wait() (or GLib dispatching the
  * iohandler GSource), never from aio_poll(qemu_get_aio_context()).
  */
-void qemu_set_fd_handler(int fd, IOHandler *fd_read, IOHandler *fd_write,
-                         void *opaque);
+void qemu_set_fd_handler(int fd, IOHandler *fd_read,
+                         IOHandler *fd_write, void *opaque);
 
 /**
  * event_notifier_set_handler:
  * @e: the notifier to watch
- * @handler: called with @e while it is set, or NULL to stop watching
+ * @cb: called with @e while it is set, or NULL to stop watching
  *
  * Like qemu_set_fd_handler() for an #EventNotifier; the handler usually
  * starts with event_notifier_test_and_clear().
  */
-void event_notifier_set_handler(EventNotifier *e,
-                                EventNotifierHandler *handler);
+void event_notifier_set_handler(EventNotifier *e, EventNotifierHandler *cb);
+
+/* ---------------------------------------------------------------------- */
+/* Bottom halves of the main AioContext                                   */
+/* ---------------------------------------------------------------------- */
 
 /**
- * iohandler_get_g_source:
+ * qemu_bh_new_full:
+ * @cb: the BH callback
+ * @opaque: passed to @cb
+ * @name: name for debugging
+ * @reentrancy_guard: device re-entrancy guard, or NULL
  *
- * Returns: a new reference to the iohandler context's GSource (created on
- * first use).  Thread-safe.
+ * Returns: a new BH of the main AioContext; free it with qemu_bh_delete().
+ * qemu_init_main_loop() must have run.
  */
-GSource *iohandler_get_g_source(void);
+QEMUBH *qemu_bh_new_full(QEMUBHFunc *cb, void *opaque,
+                         const char *name,
+                         MemReentrancyGuard *reentrancy_guard);
+
+/*
+ * qemu_bh_new() names the BH after its callback; the _guarded variant adds
+ * a device's re-entrancy guard.
+ */
+#define qemu_bh_new_guarded(cb, opaque, guard) \
+    qemu_bh_new_full((cb), (opaque), (stringify(cb)), guard)
+#define qemu_bh_new(cb, opaque) qemu_bh_new_guarded(cb, opaque, NULL)
 
 /**
- * iohandler_get_aio_context:
+ * qemu_bh_schedule_idle:
+ * @bh: a bottom half
  *
- * Returns: the iohandler AioContext, created on first use.  It runs in the
- * main thread (its home is the main AioContext's) but only through the main
- * loop.  Thread-safe.
+ * Schedule @bh as an idle BH: it runs within about 10 ms even if nothing
+ * else wakes the loop, and running it is not progress for aio_poll().
+ * Thread-safe.
  */
-AioContext *iohandler_get_aio_context(void);
+void qemu_bh_schedule_idle(QEMUBH *bh);
 
-/**
- * rust_bql_mock_lock:
- *
- * For QEMU's Rust doctests only: make bql_locked() true from here on.
- * The standalone build takes the real BQL for the calling thread.
- */
-void rust_bql_mock_lock(void);
+/* ---------------------------------------------------------------------- */
+/* The Big QEMU Lock                                                      */
+/* ---------------------------------------------------------------------- */
 
 /**
  * bql_locked:
@@ -206,41 +272,6 @@ void rust_bql_mock_lock(void);
 bool bql_locked(void);
 
 /**
- * bql_block_unlock:
- * @increase: true to forbid, false to allow again
- *
- * Nestable: while the count is non-zero, bql_unlock() aborts (Rust code
- * relies on the BQL staying held during a borrow).  Called with the BQL
- * held.
- */
-void bql_block_unlock(bool increase);
-
-/**
- * qemu_in_main_thread:
- *
- * Returns: whether the caller may touch the block layer's global state:
- * true in the thread that owns qemu_get_aio_context() and, where the BQL
- * is real, in any thread holding the BQL.  Thread-safe.
- */
-bool qemu_in_main_thread(void);
-
-/* Marks global-state (GS) API functions: only in the main thread. */
-#define GLOBAL_STATE_CODE()                                         \
-    do {                                                            \
-        assert(qemu_in_main_thread());                              \
-    } while (0)
-
-/* Marks I/O API functions: any thread; nothing to check. */
-#define IO_CODE()                                                   \
-    do {                                                            \
-    } while (0)
-
-/* Marks functions of both APIs; nothing to check either. */
-#define IO_OR_GS_CODE()                                             \
-    do {                                                            \
-    } while (0)
-
-/**
  * bql_lock:
  *
  * Take the Big QEMU Lock, which serialises everything that runs under the
@@ -251,8 +282,8 @@ bool qemu_in_main_thread(void);
  * @file and @line of bql_lock_impl() identify the caller for lock
  * profiling.  A no-op in QEMU tools.
  */
-#define bql_lock() bql_lock_impl(__FILE__, __LINE__)
 void bql_lock_impl(const char *file, int line);
+#define bql_lock() bql_lock_impl(__FILE__, __LINE__)
 
 /**
  * bql_unlock:
@@ -261,35 +292,6 @@ void bql_lock_impl(const char *file, int line);
  * as possible: while it is held the main loop cannot run callbacks.
  */
 void bql_unlock(void);
-
-/*
- * BQL_LOCK_GUARD(): hold the BQL until the end of the enclosing scope, if
- * the thread does not hold it already (then the guard does nothing).
- */
-typedef struct BQLLockAuto BQLLockAuto;
-
-static inline BQLLockAuto *bql_auto_lock(const char *file, int line)
-{
-    if (bql_locked()) {
-        return NULL;        /* already ours: the cleanup must not run */
-    }
-    bql_lock_impl(file, line);
-    /* Any non-NULL value makes g_autoptr call bql_auto_unlock(). */
-    return (BQLLockAuto *)(uintptr_t)1;
-}
-
-static inline void bql_auto_unlock(BQLLockAuto *l)
-{
-    /* Only called for the non-NULL value, i.e. when we took the lock. */
-    bql_unlock();
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(BQLLockAuto, bql_auto_unlock)
-
-/* The guard variable is never read: only its cleanup matters. */
-#define BQL_LOCK_GUARD()                                                  \
-    g_autoptr(BQLLockAuto) bql_lock_guard_ __attribute__((unused)) =      \
-        bql_auto_lock(__FILE__, __LINE__)
 
 /**
  * qemu_cond_wait_bql:
@@ -308,75 +310,94 @@ void qemu_cond_wait_bql(QemuCond *cond);
  */
 void qemu_cond_timedwait_bql(QemuCond *cond, int ms);
 
+/**
+ * bql_block_unlock:
+ * @increase: true to forbid, false to allow again
+ *
+ * Nestable: while the count is non-zero, bql_unlock() aborts (Rust code
+ * relies on the BQL staying held during a borrow).  Called with the BQL
+ * held.
+ */
+void bql_block_unlock(bool increase);
+
+/**
+ * rust_bql_mock_lock:
+ *
+ * For QEMU's Rust doctests only: make bql_locked() true from here on.
+ * The standalone build takes the real BQL for the calling thread.
+ */
+void rust_bql_mock_lock(void);
+
 /*
- * BHs on the main AioContext (internal interfaces).  qemu_bh_new() names
- * the BH after its callback; the _guarded variant adds a device's
- * re-entrancy guard.
+ * BQL_LOCK_GUARD(): hold the BQL until the end of the enclosing scope, if
+ * the thread does not hold it already (then the guard does nothing).
+ * The "pointer" only says whether the guard took the lock: g_autoptr runs
+ * the cleanup for non-NULL values only.
  */
-#define qemu_bh_new_guarded(cb, opaque, guard) \
-    qemu_bh_new_full((cb), (opaque), (stringify(cb)), guard)
-#define qemu_bh_new(cb, opaque) \
-    qemu_bh_new_full((cb), (opaque), (stringify(cb)), NULL)
+typedef struct BQLLockAuto BQLLockAuto;
+
+static inline BQLLockAuto *bql_auto_lock(const char *file, int line)
+{
+    BQLLockAuto *taken = NULL;
+
+    if (!bql_locked()) {
+        bql_lock_impl(file, line);
+        taken = (BQLLockAuto *)(uintptr_t)1;
+    }
+    return taken;
+}
+
+static inline void bql_auto_unlock(BQLLockAuto *taken)
+{
+    (void)taken;
+    bql_unlock();
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(BQLLockAuto, bql_auto_unlock)
+
+/* The guard variable is never read: only its cleanup matters. */
+#define BQL_LOCK_GUARD()                                                  \
+    g_autoptr(BQLLockAuto) bql_lock_guard_ __attribute__((unused)) =      \
+        bql_auto_lock(__FILE__, __LINE__)
+
+/* ---------------------------------------------------------------------- */
+/* Block-layer API annotations                                            */
+/* ---------------------------------------------------------------------- */
 
 /**
- * qemu_bh_new_full:
- * @cb: the BH callback
- * @opaque: passed to @cb
- * @name: name for debugging
- * @reentrancy_guard: device re-entrancy guard, or NULL
+ * qemu_in_main_thread:
  *
- * Returns: a new BH of the main AioContext; free it with qemu_bh_delete().
- * qemu_init_main_loop() must have run.
+ * Returns: whether the caller may touch the block layer's global state:
+ * true in the thread that owns qemu_get_aio_context() and, where the BQL
+ * is real, in any thread holding the BQL.  Thread-safe.
  */
-QEMUBH *qemu_bh_new_full(QEMUBHFunc *cb, void *opaque, const char *name,
-                         MemReentrancyGuard *reentrancy_guard);
+bool qemu_in_main_thread(void);
 
-/**
- * qemu_bh_schedule_idle:
- * @bh: a bottom half
- *
- * Schedule @bh as an idle BH: it runs within about 10 ms even if nothing
- * else wakes the loop, and running it is not progress for aio_poll().
- * Thread-safe.
+/*
+ * GLOBAL_STATE_CODE() marks global-state (GS) API functions, which run in
+ * the main thread only.  IO_CODE() marks I/O API functions (any thread)
+ * and IO_OR_GS_CODE() functions of both APIs; there is nothing to check
+ * for those two.
  */
-void qemu_bh_schedule_idle(QEMUBH *bh);
+#define GLOBAL_STATE_CODE() do { assert(qemu_in_main_thread()); } while (0)
+#define IO_CODE() do { } while (0)
+#define IO_OR_GS_CODE() do { } while (0)
 
-/* MainLoopPoll.state: which side of the poll a notifier is called on. */
-enum {
-    MAIN_LOOP_POLL_FILL,    /* before: add fds, shorten the timeout */
-    MAIN_LOOP_POLL_ERR,     /* after: the poll failed */
-    MAIN_LOOP_POLL_OK,      /* after: revents of the added fds are valid */
-};
-
-/**
- * MainLoopPoll: what main_loop_wait() passes to its poll notifiers.
- * @state: one of MAIN_LOOP_POLL_FILL, _ERR, _OK
- * @timeout: poll timeout in ms; UINT32_MAX means "no limit".  A FILL
- *   notifier may lower it (never raise it).
- * @pollfds: GArray of GPollFD that goes to the poll.  FILL notifiers
- *   append their fds and remember the index; OK notifiers read revents
- *   there.
+#ifdef _WIN32
+/*
+ * Windows-only polling hooks and wait objects.  Declared for QEMU's Windows
+ * code; qemuutil's main-loop.c implements the POSIX loop only.
  */
-typedef struct MainLoopPoll {
-    int state;
-    uint32_t timeout;
-    GArray *pollfds;
-} MainLoopPoll;
+typedef void WaitObjectFunc(void *opaque);
+int qemu_add_wait_object(HANDLE handle, WaitObjectFunc *func,
+                         void *opaque);
+void qemu_del_wait_object(HANDLE handle, WaitObjectFunc *func,
+                          void *opaque);
 
-/**
- * main_loop_poll_add_notifier:
- * @notify: called with a #MainLoopPoll before and after every poll
- *
- * The notifier is called in the main thread with the BQL held, twice per
- * main_loop_wait(): with MAIN_LOOP_POLL_FILL, then with _OK or _ERR.
- */
-void main_loop_poll_add_notifier(Notifier *notify);
-
-/**
- * main_loop_poll_remove_notifier:
- * @notify: a notifier added with main_loop_poll_add_notifier()
- */
-void main_loop_poll_remove_notifier(Notifier *notify);
+typedef int PollingFunc(void *opaque);
+int qemu_add_polling_cb(PollingFunc *func, void *opaque);
+void qemu_del_polling_cb(PollingFunc *func, void *opaque);
+#endif
 
 /*
  * ------------------------------------------------------------------------

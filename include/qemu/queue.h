@@ -29,6 +29,16 @@
 
 #include "qemu/atomic.h"
 
+/*
+ * Loop skeletons shared by every family: walk from @first, stepping with
+ * the expression @step (evaluated afresh each time, so it may name @var).
+ * The SAFE form evaluates @step into @saved before the body runs.
+ */
+#define QUEUE_WALK_(var, first, step) \
+    for ((var) = (first); (var); (var) = (step))
+#define QUEUE_WALK_SAFE_(var, first, step, saved) \
+    for ((var) = (first); (var) && ((saved) = (step), true); (var) = (saved))
+
 /* ---------------------------------------------------------------------- */
 /* QLIST: doubly linked list, head holds one pointer.                      */
 /* ---------------------------------------------------------------------- */
@@ -110,12 +120,10 @@
     } while (0)
 
 #define QLIST_FOREACH(var, head, field) \
-    for ((var) = QLIST_FIRST(head); (var); (var) = QLIST_NEXT(var, field))
+    QUEUE_WALK_(var, QLIST_FIRST(head), QLIST_NEXT(var, field))
 
-#define QLIST_FOREACH_SAFE(var, head, field, next_var)                  \
-    for ((var) = QLIST_FIRST(head);                                     \
-         (var) != NULL && ((next_var) = QLIST_NEXT(var, field), true);  \
-         (var) = (next_var))
+#define QLIST_FOREACH_SAFE(var, head, field, next_var) \
+    QUEUE_WALK_SAFE_(var, QLIST_FIRST(head), QLIST_NEXT(var, field), next_var)
 
 /* ---------------------------------------------------------------------- */
 /* QSLIST: singly linked list.                                             */
@@ -197,12 +205,10 @@
     } while (0)
 
 #define QSLIST_FOREACH(var, head, field) \
-    for ((var) = QSLIST_FIRST(head); (var); (var) = QSLIST_NEXT(var, field))
+    QUEUE_WALK_(var, QSLIST_FIRST(head), QSLIST_NEXT(var, field))
 
-#define QSLIST_FOREACH_SAFE(var, head, field, tvar)                     \
-    for ((var) = QSLIST_FIRST(head);                                    \
-         (var) != NULL && ((tvar) = QSLIST_NEXT(var, field), true);     \
-         (var) = (tvar))
+#define QSLIST_FOREACH_SAFE(var, head, field, tvar) \
+    QUEUE_WALK_SAFE_(var, QSLIST_FIRST(head), QSLIST_NEXT(var, field), tvar)
 
 /* ---------------------------------------------------------------------- */
 /* QSIMPLEQ: singly linked queue with a tail pointer.                      */
@@ -318,14 +324,11 @@
     (QSIMPLEQ_EMPTY(head) ? NULL :                                      \
      container_of((head)->sqh_last, struct type, field.sqe_next))
 
-#define QSIMPLEQ_FOREACH(var, head, field)                              \
-    for ((var) = QSIMPLEQ_FIRST(head); (var);                           \
-         (var) = QSIMPLEQ_NEXT(var, field))
+#define QSIMPLEQ_FOREACH(var, head, field) \
+    QUEUE_WALK_(var, QSIMPLEQ_FIRST(head), QSIMPLEQ_NEXT(var, field))
 
-#define QSIMPLEQ_FOREACH_SAFE(var, head, field, next)                   \
-    for ((var) = QSIMPLEQ_FIRST(head);                                  \
-         (var) != NULL && ((next) = QSIMPLEQ_NEXT(var, field), true);   \
-         (var) = (next))
+#define QSIMPLEQ_FOREACH_SAFE(var, head, field, next) \
+    QUEUE_WALK_SAFE_(var, QSIMPLEQ_FIRST(head), QSIMPLEQ_NEXT(var, field), next)
 
 /* ---------------------------------------------------------------------- */
 /* QTAILQ: doubly linked queue with a tail pointer.                        */
@@ -446,20 +449,16 @@ typedef struct QTailQLink {
     } while (0)
 
 #define QTAILQ_FOREACH(var, head, field) \
-    for ((var) = QTAILQ_FIRST(head); (var); (var) = QTAILQ_NEXT(var, field))
+    QUEUE_WALK_(var, QTAILQ_FIRST(head), QTAILQ_NEXT(var, field))
 
-#define QTAILQ_FOREACH_SAFE(var, head, field, next_var)                 \
-    for ((var) = QTAILQ_FIRST(head);                                    \
-         (var) != NULL && ((next_var) = QTAILQ_NEXT(var, field), true); \
-         (var) = (next_var))
+#define QTAILQ_FOREACH_SAFE(var, head, field, next_var) \
+    QUEUE_WALK_SAFE_(var, QTAILQ_FIRST(head), QTAILQ_NEXT(var, field), next_var)
 
 #define QTAILQ_FOREACH_REVERSE(var, head, field) \
-    for ((var) = QTAILQ_LAST(head); (var); (var) = QTAILQ_PREV(var, field))
+    QUEUE_WALK_(var, QTAILQ_LAST(head), QTAILQ_PREV(var, field))
 
-#define QTAILQ_FOREACH_REVERSE_SAFE(var, head, field, prev_var)         \
-    for ((var) = QTAILQ_LAST(head);                                     \
-         (var) != NULL && ((prev_var) = QTAILQ_PREV(var, field), true); \
-         (var) = (prev_var))
+#define QTAILQ_FOREACH_REVERSE_SAFE(var, head, field, prev_var) \
+    QUEUE_WALK_SAFE_(var, QTAILQ_LAST(head), QTAILQ_PREV(var, field), prev_var)
 
 /* ---------------------------------------------------------------------- */
 /* Untyped access, for code that only knows the link's byte offset        */

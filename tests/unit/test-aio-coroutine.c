@@ -31,6 +31,20 @@ static void poll_home_until(bool *flag)
     }
 }
 
+/*
+ * Blocks until another thread posts @sem, for at most DEADLINE_S: the way
+ * the main thread waits for work that finishes in IOThreads, where it has
+ * no event loop of its own to run.  The semaphore (mutex + condvar) also
+ * orders everything the poster did before the post before our return.
+ */
+static void wait_posted(QemuSemaphore *sem, const char *what)
+{
+    if (qemu_sem_timedwait(sem, DEADLINE_S * 1000) < 0) {
+        g_error("%s: nothing happened for %d s (lost wake-up?)", what,
+                DEADLINE_S);
+    }
+}
+
 /* ---------------------------------------------------------------------- */
 /* Misuse                                                                  */
 /* ---------------------------------------------------------------------- */
@@ -72,9 +86,8 @@ static void test_enter_scheduled_aborts(void)
 /* ---------------------------------------------------------------------- */
 
 typedef struct {
-    Coroutine *other;
-    unsigned i;
-    unsigned max;
+    unsigned i, max;        /* rounds done, rounds to do */
+    Coroutine *other;       /* the partner to switch to */
 } PingPong;
 
 static void coroutine_fn co_ping_pong(void *opaque)
@@ -175,6 +188,7 @@ typedef struct {
     QemuThread main_thread;
     int steps;
     bool done;
+    QemuSemaphore finished;     /* posted by the last step, in @away */
 } Trip;
 
 /* home -> away (reschedule) -> home (reschedule) -> away (wake). */
@@ -201,7 +215,7 @@ static void coroutine_fn co_round_trip(void *opaque)
     g_assert_false(qemu_thread_is_self(&t->main_thread));
     g_assert_true(qemu_get_current_aio_context() == t->away);
     t->steps++;
-    qatomic_store_release(&t->done, true);
+    qemu_sem_post(&t->finished);
 }
 
 static void test_reschedule_round_trip(void)
@@ -211,26 +225,26 @@ static void test_reschedule_round_trip(void)
     Coroutine *co;
 
     qemu_thread_get_self(&t.main_thread);
+    qemu_sem_init(&t.finished, 0);
     co = qemu_coroutine_create(co_round_trip, &t);
     qemu_coroutine_enter(co);
     poll_home_until(&t.done);
     g_assert_cmpint(t.steps, ==, 2);
 
-    qatomic_set(&t.done, false);
     aio_co_schedule(t.away, co);
-    while (!qatomic_load_acquire(&t.done)) {
-        /* Nothing for home to do: the coroutine finishes in the IOThread. */
-        g_usleep(100);
-    }
+    /* Nothing for home to do: the coroutine finishes in the IOThread. */
+    wait_posted(&t.finished, "reschedule-round-trip");
     g_assert_cmpint(t.steps, ==, 3);
     iothread_join(io);
+    /* Only now: the IOThread may still be inside qemu_sem_post(). */
+    qemu_sem_destroy(&t.finished);
 }
 
 /* A coroutine yielded in an IOThread; aio_co_wake() from here sends it back. */
 typedef struct {
     QemuThread main_thread;
     QemuEvent parked;
-    bool done;
+    QemuSemaphore done;         /* posted when the coroutine resumed */
 } WakeBack;
 
 static void coroutine_fn co_park_away(void *opaque)
@@ -244,17 +258,18 @@ static void coroutine_fn co_park_away(void *opaque)
     /* Woken from the main thread, still resumed in our own context. */
     g_assert_true(qemu_get_current_aio_context() == mine);
     g_assert_false(qemu_thread_is_self(&w->main_thread));
-    qatomic_store_release(&w->done, true);
+    qemu_sem_post(&w->done);
 }
 
 static void test_wake_cross_thread(void)
 {
     IOThread *io = iothread_new();
-    WakeBack w = { .done = false };
+    WakeBack w;
     Coroutine *co = qemu_coroutine_create(co_park_away, &w);
 
     qemu_thread_get_self(&w.main_thread);
     qemu_event_init(&w.parked, false);
+    qemu_sem_init(&w.done, 0);
     aio_co_schedule(iothread_get_aio_context(io), co);
     qemu_event_wait(&w.parked);
     /*
@@ -262,11 +277,11 @@ static void test_wake_cross_thread(void)
      * BH, which only runs after the yield.
      */
     aio_co_wake(co);
-    while (!qatomic_load_acquire(&w.done)) {
-        g_usleep(100);
-    }
-    qemu_event_destroy(&w.parked);
+    wait_posted(&w.done, "wake-cross-thread");
     iothread_join(io);
+    /* After the join: the IOThread may still be inside the set/post. */
+    qemu_event_destroy(&w.parked);
+    qemu_sem_destroy(&w.done);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -288,31 +303,42 @@ static void start_iothreads(void)
     }
 }
 
+static void post_bh(void *opaque)
+{
+    qemu_sem_post(opaque);
+}
+
+/*
+ * Joining an IOThread frees its AioContext, so no other IOThread may still
+ * be touching it.  One can, even after every coroutine has finished: a
+ * coroutine that moved itself with aio_co_reschedule_self() becomes
+ * runnable in its destination as soon as it is queued there, and may run
+ * to its end before its old thread has finished kicking the destination
+ * (aio_notify() at the end of aio_co_schedule()).  So first let every
+ * IOThread finish the BH it is running (a BH of ours queued behind it
+ * posts a semaphore), and only then join any of them.
+ */
 static void stop_iothreads(void)
 {
+    QemuSemaphore quiet;
     int i;
 
+    qemu_sem_init(&quiet, 0);
+    for (i = 0; i < NUM_IOTHREADS; i++) {
+        aio_bh_schedule_oneshot(contexts[i], post_bh, &quiet);
+    }
+    for (i = 0; i < NUM_IOTHREADS; i++) {
+        wait_posted(&quiet, "IOThreads going quiet");
+    }
     for (i = 0; i < NUM_IOTHREADS; i++) {
         iothread_join(iothreads[i]);
         iothreads[i] = NULL;
         contexts[i] = NULL;
     }
+    /* After the joins: a poster may still have been inside the post. */
+    qemu_sem_destroy(&quiet);
 }
 
-/* Waits (polling, bounded) until *@live drops to 0. */
-static void wait_for_zero(int *live, const char *what)
-{
-    gint64 deadline = g_get_monotonic_time() + DEADLINE_S * G_USEC_PER_SEC;
-
-    /* Acquire: pairs with the workers' qatomic_dec() (full barrier). */
-    while (qatomic_load_acquire(live) != 0) {
-        if (g_get_monotonic_time() > deadline) {
-            g_error("%s: %d coroutine(s) never finished (lost wake-up?)",
-                    what, qatomic_read(live));
-        }
-        g_usleep(1000);
-    }
-}
 
 /*
  * Bouncing coroutines.  Each round a coroutine wakes a parked one (taken
@@ -334,6 +360,11 @@ static int awake;
 static int bounce_target;
 static bool bounce_stop;
 static QemuEvent bounce_target_hit;
+/*
+ * Posted, once bounce_stop is set, by every bouncer that parks and by
+ * every bouncer that leaves: the main thread's cue to look again.
+ */
+static QemuSemaphore bounce_progress;
 
 static bool wake_slot(int k)
 {
@@ -388,24 +419,33 @@ static void coroutine_fn co_bouncer(void *opaque)
             continue;
         }
         g_assert_null(qatomic_read(&slots[me]));
-        /* Published before the yield; whoever takes it wakes us. */
+        /*
+         * Published before the yield; whoever takes it wakes us.  The
+         * full barrier also pairs with the one after the main thread's
+         * store to bounce_stop: either it finds our slot in its next scan,
+         * or we see bounce_stop here and prompt another scan.
+         */
         qatomic_set_mb(&slots[me], qemu_coroutine_self());
+        if (qatomic_read(&bounce_stop)) {
+            qemu_sem_post(&bounce_progress);
+        }
         qemu_coroutine_yield();
         qatomic_inc(&wakes_received);
     }
     g_rand_free(rng);
     qatomic_dec(&bounce_live);
+    qemu_sem_post(&bounce_progress);
 }
 
 static void test_multi_schedule(void)
 {
-    gint64 deadline;
     int i;
 
     wakes_sent = wakes_received = moves = spins = 0;
     bounce_stop = false;
     bounce_target = g_test_quick() ? 200000 : 2000000;
     qemu_event_init(&bounce_target_hit, false);
+    qemu_sem_init(&bounce_progress, 0);
     start_iothreads();
 
     bounce_live = awake = BOUNCERS;
@@ -422,15 +462,15 @@ static void test_multi_schedule(void)
      * after a pass, so keep emptying slots until everybody has left.
      */
     qatomic_set_mb(&bounce_stop, true);
-    deadline = g_get_monotonic_time() + DEADLINE_S * G_USEC_PER_SEC;
-    while (qatomic_load_acquire(&bounce_live) != 0) {
+    for (;;) {
         for (i = 0; i < BOUNCERS; i++) {
             wake_slot(i);
         }
-        if (g_get_monotonic_time() > deadline) {
-            g_error("%d bouncer(s) never woke up", qatomic_read(&bounce_live));
+        if (qatomic_load_acquire(&bounce_live) == 0) {
+            break;
         }
-        g_usleep(100);
+        /* Until a bouncer parks again or leaves (see co_bouncer()). */
+        wait_posted(&bounce_progress, "bouncers stopping");
     }
     for (i = 0; i < BOUNCERS; i++) {
         g_assert_null(slots[i]);
@@ -441,7 +481,9 @@ static void test_multi_schedule(void)
                    spins);
 
     stop_iothreads();
+    /* After the joins: a bouncer may have been inside a post or set. */
     qemu_event_destroy(&bounce_target_hit);
+    qemu_sem_destroy(&bounce_progress);
 }
 
 /*
@@ -453,6 +495,7 @@ static void test_multi_schedule(void)
  */
 static CoMutex comutex;
 static int plain_counter, atomic_counter, mutex_live, mutex_target;
+static QemuSemaphore mutex_all_done;    /* posted by the last worker out */
 
 typedef struct {
     int id;
@@ -482,7 +525,9 @@ static void coroutine_fn co_mutex_worker(void *opaque)
         qatomic_inc(&atomic_counter);
     }
     g_rand_free(rng);
-    qatomic_dec(&mutex_live);
+    if (qatomic_fetch_dec(&mutex_live) == 1) {
+        qemu_sem_post(&mutex_all_done);
+    }
 }
 
 static void run_mutex_case(int per_thread, bool yield_inside, int target)
@@ -491,6 +536,7 @@ static void run_mutex_case(int per_thread, bool yield_inside, int target)
     int i;
 
     qemu_co_mutex_init(&comutex);
+    qemu_sem_init(&mutex_all_done, 0);
     plain_counter = atomic_counter = 0;
     mutex_target = target;
     start_iothreads();
@@ -500,12 +546,14 @@ static void run_mutex_case(int per_thread, bool yield_inside, int target)
         aio_co_schedule(contexts[i % NUM_IOTHREADS],
                         qemu_coroutine_create(co_mutex_worker, &workers[i]));
     }
-    wait_for_zero(&mutex_live, "CoMutex");
+    wait_posted(&mutex_all_done, "CoMutex workers");
+    g_assert_cmpint(qatomic_read(&mutex_live), ==, 0);
     g_assert_cmpint(plain_counter, ==, atomic_counter);
     g_assert_cmpint(atomic_counter, >=, target);
     g_assert_cmpuint(qatomic_read(&comutex.locked), ==, 0);
     g_test_message("%d critical sections", atomic_counter);
     stop_iothreads();
+    qemu_sem_destroy(&mutex_all_done);
     g_free(workers);
 }
 

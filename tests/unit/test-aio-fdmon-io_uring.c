@@ -25,6 +25,9 @@
 #include "qemu/thread.h"
 #include "qemu/timer.h"
 #include "../../util/aio-posix.h"
+#ifdef CONFIG_VALGRIND_H
+#include <valgrind/valgrind.h>
+#endif
 
 static AioContext *ctx;
 static const char *no_uring_reason;
@@ -819,6 +822,12 @@ int main(int argc, char **argv)
     }
 #else
     no_uring_reason = "built without liburing";
+#endif
+#ifdef CONFIG_VALGRIND_H
+    if (RUNNING_ON_VALGRIND) {
+        /* fdmon_io_uring_setup() says why it refuses to run here. */
+        no_uring_reason = "io_uring waits cannot run under valgrind";
+    }
 #endif
     if (no_uring_reason && !g_test_subprocess()) {
         g_printerr("# skipping io_uring cases: %s\n", no_uring_reason);

@@ -231,11 +231,17 @@ static void test_worker_thread_co_enter(void)
 /* /aio/wait/...                                                            */
 /* ---------------------------------------------------------------------- */
 
+/*
+ * The store-release pairs with the load-acquire in the waiters' conditions:
+ * a waiter that sees the flag may reuse its storage (the next round's
+ * flag lives at the same stack address), which needs the BH's write to
+ * happen before, not merely be visible.
+ */
 static void set_flag_and_kick(void *opaque)
 {
     bool *flag = opaque;
 
-    qatomic_set(flag, true);
+    qatomic_store_release(flag, true);
     aio_wait_kick();
 }
 
@@ -253,7 +259,8 @@ static void test_wait_while_iothread(void)
         bool flag = false;
 
         aio_bh_schedule_oneshot(io_ctx, set_flag_and_kick, &flag);
-        AIO_WAIT_WHILE(io_ctx, !qatomic_read(&flag));
+        /* Evaluated in a loop while the IOThread may write: atomic. */
+        AIO_WAIT_WHILE(io_ctx, !qatomic_load_acquire(&flag));
         g_assert_true(qatomic_read(&flag));
     }
     g_assert_cmpuint(qatomic_read(&global_aio_wait.num_waiters), ==, 0);

@@ -818,7 +818,8 @@ static void test_stress_handoff(void)
 
 typedef struct ListNode ListNode;
 struct ListNode {
-    ListNode *next;         /* store-release by writers under the lock */
+    ListNode *next;         /* atomic; written under the lock (insert:
+                             * store-release, unlink: qatomic_set) */
     ListNode *next_deleted; /* protected by the lock */
     unsigned id;            /* immutable */
     unsigned magic;         /* NODE_LIVE until freed */
@@ -874,7 +875,13 @@ static void list_unlink(ListTest *t, ListNode *node)
         g_assert(*p);
         p = &(*p)->next;
     }
-    *p = node->next;
+    /*
+     * Readers load @next with load-acquire, as QLIST_FOREACH_RCU does, so
+     * the link is stored atomically like QLIST_REMOVE_RCU would.  The
+     * count is zero here, so no walk is in progress; the store still has
+     * to be atomic because the last walk may have read this very link.
+     */
+    qatomic_set(p, node->next);
 }
 
 /* Free every deleted node.  Lock held, count zero. */

@@ -64,7 +64,13 @@ static void test_nested_poll_ready(void)
 
     nested.ctx = aio_context_new(&error_abort);
     qemu_set_current_aio_context(nested.ctx);
-    aio_context_set_poll_params(nested.ctx, 1000 * 1000, 2, 2, &error_abort);
+    /*
+     * A generous maximum (1 s): polling starts only if the first blocking
+     * poll below took less than this, which must hold on a slow run too
+     * (valgrind takes well over a millisecond).
+     */
+    aio_context_set_poll_params(nested.ctx, NANOSECONDS_PER_SECOND, 2, 2,
+                                &error_abort);
 
     /* Unused, but it switches the context to a glib-compatible monitor. */
     src = aio_get_g_source(nested.ctx);

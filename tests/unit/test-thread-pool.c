@@ -159,18 +159,36 @@ static void job_init(Job *job, Gate *gate, AioContext *ctx, int *active)
 static int job_func(void *opaque)
 {
     Job *job = opaque;
+    /*
+     * Read everything we need before publishing JOB_FINISHED: a test that
+     * sees it may return and free (or reuse the stack of) @job.
+     */
+    AioContext *ctx = job->ctx;
+    int result = job->result;
 
     qatomic_inc(&job->ran);
     if (qatomic_cmpxchg(&job->state, JOB_QUEUED, JOB_RUNNING) == JOB_QUEUED) {
         if (job->gate) {
             gate_pass(job->gate);
         }
+        /* Release (seq_cst RMW): pairs with job_finished()'s acquire. */
         qatomic_or(&job->state, 2);
     }
-    if (job->ctx) {
-        aio_notify(job->ctx);
+    if (ctx) {
+        aio_notify(ctx);
     }
-    return job->result;
+    return result;
+}
+
+/*
+ * Has job_func() finished with @job?  Load-acquire, pairing with the
+ * qatomic_or() in job_func(), so that a test that saw JOB_FINISHED also
+ * sees what the function did (job->ran) without a completion callback
+ * in between.
+ */
+static bool job_finished(Job *job)
+{
+    return qatomic_load_acquire(&job->state) == JOB_FINISHED;
 }
 
 /* BlockCompletionFunc: record the result and where we were called. */
@@ -489,8 +507,7 @@ static void test_nested_poll_both_done(void)
     gate_poll_running(&gate, main_ctx, 2);
     gate_open(&gate);
     /* Let both finish without running the completion BH. */
-    while (qatomic_read(&t.first.state) != JOB_FINISHED ||
-           qatomic_read(&t.second.state) != JOB_FINISHED) {
+    while (!job_finished(&t.first) || !job_finished(&t.second)) {
         sched_yield();
     }
     while (!t.nested_done) {
@@ -537,7 +554,7 @@ static void test_submit_aio_not_early(void)
     gate_poll_running(&gate, main_ctx, 1);
     gate_open(&gate);
     /* Wait for the function to return without delivering completions. */
-    while (qatomic_read(&job.state) != JOB_FINISHED) {
+    while (!job_finished(&job)) {
         g_assert_cmpint(job.calls, ==, 0);
         aio_poll(main_ctx, true);
     }
@@ -554,7 +571,7 @@ static void test_submit_no_complete(void)
 
     job_init(&job, NULL, main_ctx, NULL);
     thread_pool_submit_aio(job_func, &job, NULL, NULL);
-    while (qatomic_read(&job.state) != JOB_FINISHED) {
+    while (!job_finished(&job)) {
         aio_poll(main_ctx, true);
     }
     g_assert_cmpint(job.ran, ==, 1);
