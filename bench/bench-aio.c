@@ -648,12 +648,9 @@ static void register_bh(void)
         g_autofree char *ref = g_strdup_printf("%s [qemu];peer *%s", name,
                                                cases[i].peers);
         BenchCase bc = {
-            .group = BENCH_GROUP_BH,
-            .name = name,
-            .label = LIB_LABEL,
-            .ref = ref,
-            .fn = bh_run,
-            .opaque = (void *)&cases[i].p,
+            .group = BENCH_GROUP_BH, .name = name,
+            .label = LIB_LABEL, .ref = ref,
+            .fn = bh_run, .opaque = (void *)&cases[i].p,
         };
         bench_register(&bc);
     }

@@ -51,25 +51,25 @@
 /* AioHandler.flags.  Updated with atomic read-modify-write operations. */
 enum {
     /* On ctx->submit_list (set by whoever pushes it there). */
-    URING_QUEUED = 1 << 0,
+    URING_QUEUED = BIT(0),
     /* Wants a POLL_ADD at the next submission. */
-    URING_ARM = 1 << 1,
+    URING_ARM = BIT(1),
     /*
      * Removed or replaced by aio_set_fd_handler(); stays set until the node
      * is handed to ctx->deleted_aio_handlers.
      */
-    URING_RETIRED = 1 << 2,
+    URING_RETIRED = BIT(2),
     /*
      * A POLL_ADD naming this node has been queued to the kernel and its
      * completion not yet consumed.  Only the aio_poll() thread changes it.
      */
-    URING_ARMED = 1 << 3,
+    URING_ARMED = BIT(3),
     /*
      * The request in the kernel is a READ of the context's own eventfd,
      * not a POLL_ADD (see uring_queue_poll_add()).  Set and cleared with
      * URING_ARMED.
      */
-    URING_READING = 1 << 4,
+    URING_READING = BIT(4),
 };
 
 /*

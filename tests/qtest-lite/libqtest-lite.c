@@ -363,6 +363,7 @@ char *qtest_command(QTestState *s, const char *fmt, ...)
     va_list ap;
     char *reply;
 
+    g_return_val_if_fail(s != NULL && fmt != NULL, NULL);
     va_start(ap, fmt);
     reply = command_v(s, fmt, ap);
     va_end(ap);
