@@ -2,7 +2,8 @@
 # Build the bench driver against QEMU 10.0.13's original libqemuutil.a, so
 # `make bench` can show QEMU's rows next to qemuutil's (--peer-exe qemu=...).
 # Compiles the SAME bench sources as build/bench/qemuutil-bench
-# (bench-main.c, bench-sync.c, bench-aio.c; not the peers) with QEMU's
+# (bench-main.c, bench-sync.c, bench-aio.c, bench-coroutine.c,
+# bench-threadpool.c; not the peers) with QEMU's
 # include flags and config-host.h, plus bench/qemu-ref-shims.c.
 #
 # Usage: scripts/bench-qemu-ref.sh [OUTPUT]
@@ -88,7 +89,8 @@ cc "${qflags[@]}" -Wno-missing-prototypes -Wno-unused-parameter \
     -Wno-sign-compare -Wno-shadow -DBENCH_QEMU_REF -I "$root/bench" \
     -include poll.h \
     "$root/bench/bench-main.c" "$root/bench/bench-sync.c" \
-    "$root/bench/bench-aio.c" "$root/bench/qemu-ref-shims.c" \
+    "$root/bench/bench-aio.c" "$root/bench/bench-coroutine.c" \
+    "$root/bench/bench-threadpool.c" "$root/bench/qemu-ref-shims.c" \
     -o "$out" -pthread \
     -Wl,--wrap=io_uring_queue_init,--wrap=epoll_ctl \
     -Wl,--start-group "$ref/libqemuutil.a" "$ref/libqom.a" "${libs[@]}" -Wl,--end-group

@@ -12,6 +12,7 @@
  */
 #include "qemu/osdep.h"
 #include <poll.h>
+#include <pthread.h>
 #include "qemuutil-ffi.h"
 
 /* A callback's bookkeeping: calls, destroys, and misuse seen. */
@@ -23,21 +24,26 @@ typedef struct {
     GThread *thread;            /* thread of the last call */
     int last_fd, last_events;
     void *handle;               /* for callbacks that free themselves */
-    GMutex lock;
-    GCond cond;
+    /*
+     * pthread rather than GMutex/GCond: GLib's locks are raw futexes inside
+     * an uninstrumented libglib, so ThreadSanitizer could not see them
+     * order the callback thread's writes before the waiter's reads.
+     */
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
 } Counter;
 
 static void counter_init(Counter *c)
 {
     memset(c, 0, sizeof(*c));
-    g_mutex_init(&c->lock);
-    g_cond_init(&c->cond);
+    pthread_mutex_init(&c->lock, NULL);
+    pthread_cond_init(&c->cond, NULL);
 }
 
 static void counter_destroy(Counter *c)
 {
-    g_mutex_clear(&c->lock);
-    g_cond_clear(&c->cond);
+    pthread_mutex_destroy(&c->lock);
+    pthread_cond_destroy(&c->cond);
 }
 
 static void count_call(void *opaque)
@@ -45,33 +51,33 @@ static void count_call(void *opaque)
     Counter *c = opaque;
 
     c->thread = g_thread_self();
-    g_mutex_lock(&c->lock);
+    pthread_mutex_lock(&c->lock);
     c->calls++;
-    g_cond_broadcast(&c->cond);
-    g_mutex_unlock(&c->lock);
+    pthread_cond_broadcast(&c->cond);
+    pthread_mutex_unlock(&c->lock);
 }
 
 static void count_destroy(void *opaque)
 {
     Counter *c = opaque;
 
-    g_mutex_lock(&c->lock);
+    pthread_mutex_lock(&c->lock);
     if (c->in_callback) {
         c->destroy_during_call = 1;
     }
     c->destroys++;
-    g_cond_broadcast(&c->cond);
-    g_mutex_unlock(&c->lock);
+    pthread_cond_broadcast(&c->cond);
+    pthread_mutex_unlock(&c->lock);
 }
 
 /* Block until @field of @c reaches @n (woken by count_call/count_destroy). */
 static void counter_wait(Counter *c, int *field, int n)
 {
-    g_mutex_lock(&c->lock);
+    pthread_mutex_lock(&c->lock);
     while (*field < n) {
-        g_cond_wait(&c->cond, &c->lock);
+        pthread_cond_wait(&c->cond, &c->lock);
     }
-    g_mutex_unlock(&c->lock);
+    pthread_mutex_unlock(&c->lock);
 }
 
 static int64_t live_at_start;
